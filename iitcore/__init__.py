@@ -1,0 +1,27 @@
+"""iitcore: exact IIT 4.0 on factored binary substrates (numpy only, no I/O)."""
+
+from iitcore.errors import (
+    CMMismatchWarning,
+    EliminationWidthError,
+    IITError,
+    InvalidStateError,
+    InvalidSubstrateError,
+    StateUnreachableError,
+)
+from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
+from iitcore.substrate import Substrate
+
+__all__ = [
+    "SIA",
+    "CMMismatchWarning",
+    "EliminationWidthError",
+    "IITError",
+    "InvalidStateError",
+    "InvalidSubstrateError",
+    "Partition",
+    "SpecifiedState",
+    "StateUnreachableError",
+    "Substrate",
+    "sia",
+    "sia_from_dict",
+]

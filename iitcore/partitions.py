@@ -1,0 +1,95 @@
+"""Directional system partitions (SET_UNI/BI), in the reference's order.
+
+A partition is a set partition of the system's k units into K >= 2 parts
+plus a direction per part: CAUSE (the part's inputs from the rest are cut),
+EFFECT (its outputs to the rest are cut) or BIDIRECTIONAL (both). Set
+partitions come in the reference's recursive order (spec 4.2 step 2) and
+directions in ``product((CAUSE, EFFECT, BIDIRECTIONAL), repeat=K)`` order,
+first part slowest. The global enumeration key of (set partition i,
+direction d) is ``i * 3**k + d``.
+
+Partitions are produced as arrays grouped by K so the MIP search never
+loops over partitions in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import product
+
+import numpy as np
+
+DIRECTIONS = ("CAUSE", "EFFECT", "BIDIRECTIONAL")
+
+
+@dataclass(frozen=True)
+class SetPartitionGroup:
+    """All set partitions of k units into K blocks.
+
+    ``labels[r, a]`` is the block of unit a in partition r (blocks numbered
+    in the generator's order); ``index[r]`` is its position in the
+    reference's enumeration of set partitions.
+    """
+
+    K: int
+    labels: np.ndarray
+    index: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def set_partition_labels(k: int) -> np.ndarray:
+    """Block labels (rows) of every set partition of k units, reference order,
+    including the single-block one first."""
+    if k == 0:
+        return np.zeros((1, 0), dtype=np.int8)
+    labels = np.zeros((1, 1), dtype=np.int8)  # partitions of [k-1]
+    for x in range(k - 2, -1, -1):  # prepend element x to partitions of [x+1 .. k-1]
+        nblocks = labels.max(axis=1).astype(np.int64) + 1
+        reps = nblocks + 1
+        parent = np.repeat(np.arange(len(labels)), reps)
+        starts = np.cumsum(reps) - reps
+        child = np.arange(len(parent)) - np.repeat(starts, reps)
+        joined = child < nblocks[parent]
+        rest = labels[parent] + (~joined)[:, None].astype(np.int8)
+        first = np.where(joined, child, 0).astype(np.int8)
+        labels = np.concatenate([first[:, None], rest], axis=1)
+    return labels
+
+
+@lru_cache(maxsize=16)
+def system_set_partitions(k: int) -> tuple[SetPartitionGroup, ...]:
+    """Set partitions of k >= 2 units into K >= 2 blocks, grouped by K."""
+    labels = set_partition_labels(k)[1:]
+    index = np.arange(len(labels), dtype=np.int64)
+    K_of = labels.max(axis=1).astype(np.int64) + 1
+    groups = []
+    for K in range(2, k + 1):
+        sel = K_of == K
+        groups.append(SetPartitionGroup(K, np.ascontiguousarray(labels[sel]), index[sel]))
+    return tuple(groups)
+
+
+@lru_cache(maxsize=32)
+def direction_bits(K: int) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs_cut, outputs_cut) boolean arrays of shape (3^K, K), reference order."""
+    combos = np.array(list(product(range(3), repeat=K)), dtype=np.int8).reshape(-1, K)
+    return combos != 1, combos != 0
+
+
+def cut_matrix(labels: np.ndarray, inputs_cut: np.ndarray, outputs_cut: np.ndarray) -> np.ndarray:
+    """Cut matrix X[a, b] (edge a -> b severed) of one directional partition."""
+    la = labels[:, None]
+    lb = labels[None, :]
+    return (la != lb) & (inputs_cut[lb] | outputs_cut[la])
+
+
+def partition_from_key(k: int, key: int) -> tuple[list[list[int]], list[str], np.ndarray]:
+    """(parts, directions, cut matrix) of the partition with enumeration key ``key``."""
+    i, d = divmod(int(key), 3**k)
+    labels = set_partition_labels(k)[1 + i]
+    K = int(labels.max()) + 1
+    ins, outs = direction_bits(K)
+    parts = [[a for a in range(k) if labels[a] == b] for b in range(K)]
+    dirs = [DIRECTIONS[1 * bool(outs[d, b]) + bool(ins[d, b] and outs[d, b])] for b in range(K)]
+    return parts, dirs, cut_matrix(labels, ins[d], outs[d])
