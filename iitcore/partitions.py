@@ -58,16 +58,26 @@ def set_partition_labels(k: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def system_set_partitions(k: int) -> tuple[SetPartitionGroup, ...]:
-    """Set partitions of k >= 2 units into K >= 2 blocks, grouped by K."""
+def system_set_partitions(k: int, max_cells: int = 1 << 21) -> tuple[tuple[SetPartitionGroup, ...], ...]:
+    """Set partitions of k >= 2 units into K >= 2 blocks, in blocks of consecutive
+    enumeration indices (growing geometrically, so a search can stop early),
+    each block grouped by K and split so that partitions x directions <= max_cells."""
     labels = set_partition_labels(k)[1:]
-    index = np.arange(len(labels), dtype=np.int64)
     K_of = labels.max(axis=1).astype(np.int64) + 1
-    groups = []
-    for K in range(2, k + 1):
-        sel = K_of == K
-        groups.append(SetPartitionGroup(K, np.ascontiguousarray(labels[sel]), index[sel]))
-    return tuple(groups)
+    blocks = []
+    lo, size = 0, 16
+    while lo < len(labels):
+        hi = min(len(labels), lo + size)
+        groups = []
+        for K in range(2, k + 1):
+            index = lo + np.flatnonzero(K_of[lo:hi] == K)
+            step = max(1, max_cells // 3**K)
+            for start in range(0, len(index), step):
+                part = index[start : start + step]
+                groups.append(SetPartitionGroup(K, np.ascontiguousarray(labels[part]), part))
+        blocks.append(tuple(groups))
+        lo, size = hi, min(size * 4, 1 << 16)
+    return tuple(blocks)
 
 
 @lru_cache(maxsize=32)

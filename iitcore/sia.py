@@ -200,13 +200,12 @@ class _Candidates:
     keys: list[np.ndarray] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)  # rows: normalized, phi, phi_c, phi_e, N
 
-    def add(self, keys: np.ndarray, values: np.ndarray) -> None:
-        norm = values[0]
+    def add(self, keys: np.ndarray, norm: np.ndarray, phi: np.ndarray, phi_c: np.ndarray, phi_e: np.ndarray, N: np.ndarray) -> None:
         self.best = min(self.best, float(norm.min()))
         sel = norm <= self.best + tol(self.best)
         if sel.any():
             self.keys.append(keys[sel])
-            self.values.append(values[:, sel])
+            self.values.append(np.stack([norm[sel], phi[sel], phi_c[sel], phi_e[sel], N[sel].astype(float)]))
 
 
 def _group_sums(terms: list[np.ndarray], inputs, labels: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
@@ -249,15 +248,12 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
     cands = _Candidates()
     first_bad: tuple[int, np.ndarray] | None = None
     stride = 3**k
-    for group in system_set_partitions(k):
-        K = group.K
-        ins_cut, outs_cut = direction_bits(K)
-        out_set = (outs_cut.astype(np.int64) << np.arange(K)).sum(axis=1)
-        D = len(out_set)
-        step = max(1, CHUNK_ELEMENTS // D)
-        for start in range(0, len(group.labels), step):
-            labels = group.labels[start : start + step]
-            index = group.index[start : start + step]
+    for block in system_set_partitions(k, CHUNK_ELEMENTS):
+        for group in block:
+            K, labels, index = group.K, group.labels, group.index
+            ins_cut, outs_cut = direction_bits(K)
+            out_set = (outs_cut.astype(np.int64) << np.arange(K)).sum(axis=1)
+            D = len(out_set)
             sizes = np.stack([(labels == b).sum(axis=1) for b in range(K)], axis=1)
             totals = []
             for terms in (t_c, t_e):
@@ -283,8 +279,9 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
                     vals = np.array([phi[bad][i] / N[bad][i], phi[bad][i], phi_c[bad][i], phi_e[bad][i], N[bad][i]])
                     first_bad = (int(kb[i]), vals)
             if first_bad is None:
-                values = np.stack([phi / N, phi, phi_c, phi_e, N.astype(float)]).reshape(5, -1)
-                cands.add(keys.reshape(-1), values)
+                cands.add(keys, phi / N, phi, phi_c, phi_e, N)
+        if first_bad is not None:  # the earliest non-positive partition ends the search
+            break
     if first_bad is not None:
         return first_bad[1], first_bad[0], [first_bad[0]], True
     keys = np.concatenate(cands.keys)
