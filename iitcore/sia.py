@@ -208,25 +208,39 @@ class _Candidates:
             self.values.append(np.stack([norm[sel], phi[sel], phi_c[sel], phi_e[sel], N[sel].astype(float)]))
 
 
-def _group_sums(terms: list[np.ndarray], inputs, labels: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class _Edges:
+    """The system's cm edges a -> j as flat arrays, plus the unit terms of one side."""
+
+    target: np.ndarray  # j of each edge
+    source: np.ndarray  # a of each edge
+    weight: np.ndarray  # 2**r, r = position of a among j's inputs
+    terms: np.ndarray  # all units' terms, concatenated
+    offset: np.ndarray  # start of each unit's terms
+
+
+def _edges(inputs: tuple[tuple[int, ...], ...], terms: list[np.ndarray]) -> _Edges:
+    pairs = [(j, a, 1 << r) for j, ins in enumerate(inputs) for r, a in enumerate(ins)]
+    target, source, weight = (np.array([p[i] for p in pairs], dtype=np.int64) for i in range(3))
+    offset = np.concatenate([[0], np.cumsum([len(t) for t in terms])[:-1]]).astype(np.int64)
+    return _Edges(target, source, weight.astype(float), np.concatenate(terms), offset)
+
+
+def _group_sums(edges: _Edges, labels: np.ndarray, K: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-block sums of unit terms: A (m, K) when the block's inputs are cut;
     B (m, K, 2^K) when only inputs from the blocks in out-set O are cut."""
     m, k = labels.shape
-    rows = np.arange(m)
-    A = np.zeros((m, K))
-    B = np.zeros((m, K, 1 << K))
-    O = np.arange(1 << K, dtype=np.int64)
-    for j in range(k):
-        blk = labels[:, j]
-        mask_a = np.zeros(m, dtype=np.int64)
-        mask_b = np.zeros((m, 1 << K), dtype=np.int64)
-        for r, a in enumerate(inputs[j]):
-            other = labels[:, a].astype(np.int64)
-            diff = (other != blk).astype(np.int64)
-            mask_a |= diff << r
-            mask_b |= (diff[:, None] & ((O[None, :] >> other[:, None]) & 1)) << r
-        A[rows, blk] += terms[j][mask_a]
-        B[rows, blk, :] += terms[j][mask_b]
+    src_block = labels[:, edges.source].astype(np.int64)  # (m, E)
+    crossing = src_block != labels[:, edges.target]
+    # bits[r, j, p]: bitmask of j's inputs that lie in another block p
+    flat = (np.arange(m)[:, None] * k + edges.target[None, :]) * K + src_block
+    bits = np.bincount(flat.ravel(), (crossing * edges.weight).ravel(), minlength=m * k * K).reshape(m, k, K)
+    out_sets = ((np.arange(1 << K)[None, :] >> np.arange(K)[:, None]) & 1).astype(float)  # (K, 2^K)
+    member = (labels[:, :, None] == np.arange(K)).astype(float)  # (m, k, K)
+    mask_a = bits.sum(axis=2).astype(np.int64)
+    A = np.einsum("mj,mjp->mp", edges.terms[edges.offset + mask_a], member)
+    mask_b = (bits @ out_sets).astype(np.int64)  # (m, k, 2^K)
+    B = np.einsum("mjo,mjp->mpo", edges.terms[edges.offset[:, None] + mask_b], member)
     return A, B
 
 
@@ -239,6 +253,7 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
     sel_e = float(info.effect_forward[e_idx])
     t_e = _unit_terms(system, "effect", effect)
     t_c = _unit_terms(system, "cause", cause)
+    sides = (_edges(system.inputs, t_c), _edges(system.inputs, t_e))
     if k == 1:  # the complete cut: the self-loop is severed, N = 1
         full = (1 << len(system.inputs[0])) - 1
         phi_c, phi_e = sel_c * t_c[0][full], sel_e * t_e[0][full]
@@ -256,8 +271,8 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
             D = len(out_set)
             sizes = np.stack([(labels == b).sum(axis=1) for b in range(K)], axis=1)
             totals = []
-            for terms in (t_c, t_e):
-                A, B = _group_sums(terms, system.inputs, labels, K)
+            for edges in sides:
+                A, B = _group_sums(edges, labels, K)
                 tot = np.zeros((len(labels), D))
                 for p in range(K):
                     tot += np.where(ins_cut[None, :, p], A[:, p, None], B[:, p, out_set])
