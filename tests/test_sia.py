@@ -168,3 +168,15 @@ def test_results_are_small_picklable_and_json():
     assert iitcore.sia_from_dict(data) == res
     assert pickle.loads(pickle.dumps(res)) == res
     assert len(pickle.dumps(res)) < 4096
+
+
+def test_paper_figure_1_values():
+    """Spec 9.5 ([P] Figs 1-2): systems of the logistic example in state aBC = (0,1,1)."""
+    s = substrate(network("iit4_paper_fig1"))
+    ab = sia(s, (0, 1, 1), units=[0, 1])
+    assert ab.cause_state.state == (1, 0) and round(ab.cause_state.ii, 2) == 0.84
+    assert ab.effect_state.state == (1, 0) and round(ab.effect_state.ii, 1) == 1.1
+    assert (round(ab.phi_cause, 2), round(ab.phi_effect, 2), round(ab.phi, 2)) == (0.24, 0.17, 0.17)
+    assert round(sia(s, (0, 1, 1), units=[0]).phi, 2) == 0.04
+    assert round(sia(s, (0, 1, 1), units=[2]).phi, 2) == 0.21
+    assert round(sia(s, (0, 1, 1)).phi, 2) == 0.13
