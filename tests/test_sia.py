@@ -180,3 +180,43 @@ def test_paper_figure_1_values():
     assert round(sia(s, (0, 1, 1), units=[0]).phi, 2) == 0.04
     assert round(sia(s, (0, 1, 1), units=[2]).phi, 2) == 0.21
     assert round(sia(s, (0, 1, 1)).phi, 2) == 0.13
+
+
+def logistic(weights, k: float = 4.0) -> Substrate:
+    """Spec 1.4 logistic units, cm = (W != 0)."""
+    W = np.asarray(weights, dtype=float)
+    spins = ((np.arange(1 << len(W))[:, None] >> np.arange(len(W))) & 1) * 2 - 1
+    return Substrate.from_tpm(1.0 / (1.0 + np.exp(-k * (spins @ W))), (W != 0).astype(int))
+
+
+def fig6e() -> list[list[float]]:
+    s = 0.8
+    d = (1 - s) / 10
+    m, w = 3 * d, 4 * d
+    return [
+        [m, s, d, d, d, w],
+        [d, d, w, m, d, s],
+        [d, m, d + 0.2, s - 0.2, w, d],
+        [w, d, m + 0.2, d + 0.2, s - 0.4, d],
+        [s, w, d, d, m, d],
+        [d, d, s - 0.4, w, d + 0.4, m],
+    ]
+
+
+def test_paper_figures_6_and_7():
+    """Spec 9.6-9.7: phi_s of the paper's 5- and 6-unit examples (two-decimal figures)."""
+    cycle = np.zeros((6, 6))
+    for i in range(6):
+        cycle[i, (i + 1) % 6] = 1.0
+    assert sia(logistic(cycle), (1, 0, 0, 0, 0, 0)).phi == pytest.approx(1.7467, abs=1e-4)
+    e = logistic(fig6e())
+    state = (1, 0, 0, 0, 0, 0)
+    assert round(sia(e, state, units=[0, 1, 4, 5]).phi, 2) == 0.27
+    assert round(sia(e, state, units=[2, 3]).phi, 2) == 0.08
+    assert round(sia(e, state).phi, 2) == 0.15
+    s, m = 0.8, 0.4
+    w = (1 - s) / 4
+    q = -w
+    fig7 = logistic([[w, s, w, w, q], [q, w, s, w, w], [w, q, w, s, w], [m, w, q, w, s], [s, w, w, q, w]])
+    assert round(sia(fig7, (1, 1, 0, 0, 1)).phi, 1) == 1.1
+    assert round(sia(fig7, (1, 1, 0, 0, 0)).phi, 2) == 1.31
