@@ -5,18 +5,39 @@ background by its posterior given the *whole* current state (spec 1.5,
 uniform prior over prior states). That posterior does not depend on the
 candidate, only on which background units feed it, so it is computed once
 per (substrate, state) and marginalised on demand.
+
+Small substrates enumerate all 2^n prior states. Larger ones use exact
+inference on the two-time-slice factor graph: one variable per unit's prior
+state, one factor per unit, ``P(u_j | prior states of j's inputs)``.
+Constraint propagation through the factors' zeros first pins the priors
+that deterministic units fix; the remaining factors split into independent
+components, and each queried component gets a junction tree built from a
+min-fill elimination order (bounded by a maximum width, past which
+:class:`EliminationWidthError` is raised; there is no approximate fallback).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import heapq
+from collections import deque
+from functools import cached_property, lru_cache
+from itertools import combinations
 
 import numpy as np
 
-from iitcore.errors import InvalidSubstrateError, StateUnreachableError
+from iitcore.errors import EliminationWidthError, InvalidSubstrateError, StateUnreachableError
 from iitcore.substrate import Substrate, le_states
 
 MAX_BRUTE_FORCE_UNITS = 20
+BRUTE_FORCE_UNITS = 12  # ``posterior`` enumerates up to this many units, eliminates above
+MAX_ELIMINATION_WIDTH = 20  # default bound on the number of neighbours of an eliminated variable
+
+Factor = tuple[tuple[int, ...], np.ndarray]  # (variables, table with one axis of length 2 per variable)
+
+
+def _unreachable(state: tuple[int, ...]) -> StateUnreachableError:
+    shown = list(state) if len(state) <= 32 else f"of {len(state)} units"
+    return StateUnreachableError(f"state {shown} cannot be reached from any prior state of the substrate")
 
 
 class BruteForcePosterior:
@@ -35,6 +56,7 @@ class BruteForcePosterior:
             p_on = table[idx]
             likelihood *= p_on if state[j] else 1.0 - p_on
         self.n = n
+        self.state = state
         self.total = float(likelihood.sum())
         self._grid = likelihood.reshape([2] * n, order="F") if n else likelihood
 
@@ -45,13 +67,290 @@ class BruteForcePosterior:
     def marginal(self, units: tuple[int, ...]) -> np.ndarray:
         """Joint posterior of the prior states of ``units`` (sorted), little-endian."""
         if not self.reachable:
-            raise StateUnreachableError("the current state has probability 0 under every prior state")
+            raise _unreachable(self.state)
         others = tuple(i for i in range(self.n) if i not in units)
         m = self._grid.sum(axis=others) if others else self._grid
         return np.asarray(m, float).reshape(-1, order="F") / self.total
 
 
+# ------------------------------------------------------------ elimination
+def _contract(factors: list[Factor], out: tuple[int, ...]) -> np.ndarray:
+    """Sum over all variables not in ``out`` of the product of ``factors`` (axes in ``out`` order)."""
+    local: dict[int, int] = {}
+    args: list = []
+    for vs, table in factors:
+        args += [table, [local.setdefault(v, len(local)) for v in vs]]
+    missing = tuple(v for v in out if v not in local)
+    if missing:  # the product does not depend on these variables
+        args += [np.ones((2,) * len(missing)), [local.setdefault(v, len(local)) for v in missing]]
+    if not args:
+        return np.ones(())
+    return np.einsum(*args, [local[v] for v in out])
+
+
+def _normalised(table: np.ndarray) -> np.ndarray:
+    total = table.sum()
+    return table / total if total > 0.0 else table
+
+
+def _min_fill_order(
+    scopes: list[tuple[int, ...]], keep: frozenset[int], max_width: int, what: str
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Greedy min-fill (then min-degree, then index) elimination of every variable not in ``keep``.
+
+    Returns ``(variable, its neighbours when eliminated)`` pairs in order;
+    raises :class:`EliminationWidthError` if a variable would have more than
+    ``max_width`` neighbours.
+    """
+    adj: dict[int, set[int]] = {}
+    for scope in scopes:
+        for v in scope:
+            adj.setdefault(v, set()).update(scope)
+    for v, ns in adj.items():
+        ns.discard(v)
+
+    def score(v: int) -> tuple[int, int, int]:
+        ns = adj[v]
+        fill = sum(1 for a, b in combinations(ns, 2) if b not in adj[a])
+        return fill, len(ns), v
+
+    current = {v: score(v) for v in adj if v not in keep}
+    heap = list(current.values())
+    heapq.heapify(heap)
+    order = []
+    while heap:
+        key = heapq.heappop(heap)
+        v = key[2]
+        if current.get(v) != key:
+            continue
+        del current[v]
+        ns = adj.pop(v)
+        if len(ns) > max_width:
+            raise EliminationWidthError(
+                f"exact background inference for {what} needs elimination width {len(ns)} "
+                f"(> max_width {max_width}, min-fill order); raise max_width or use a smaller substrate"
+            )
+        order.append((v, tuple(sorted(ns))))
+        for a in ns:
+            adj[a].discard(v)
+            adj[a].update(ns - {a})
+        affected = set(ns).union(*(adj[a] for a in ns)) if ns else set()
+        for u in affected:
+            if u in current:
+                current[u] = score(u)
+                heapq.heappush(heap, current[u])
+    return order
+
+
+def _eliminate(factors: list[Factor], keep: tuple[int, ...], max_width: int, what: str) -> np.ndarray:
+    """Normalised marginal over ``keep`` of the product of ``factors`` by variable elimination."""
+    order = _min_fill_order([vs for vs, _ in factors], frozenset(keep), max_width, what)
+    pool = list(factors)
+    for v, ns in order:
+        touching = [f for f in pool if v in f[0]]
+        pool = [f for f in pool if v not in f[0]]
+        pool.append((ns, _normalised(_contract(touching, ns))))
+    return _normalised(_contract(pool, keep))
+
+
+class _JunctionTree:
+    """Calibrated clique tree of one connected component of the reduced factor graph.
+
+    Clique ``C_v = {v} + sep[v]`` is formed when v is eliminated; the upward
+    message of v is the usual elimination message over ``sep[v]``. Downward
+    messages are computed on demand, so a query costs one path from the root.
+    """
+
+    def __init__(self, factors: list[Factor], max_width: int, what: str):
+        self.order = _min_fill_order([vs for vs, _ in factors], frozenset(), max_width, what)
+        self.pos = {v: i for i, (v, _) in enumerate(self.order)}
+        self.sep = dict(self.order)
+        self.parent = {v: min(ns, key=self.pos.__getitem__) if ns else None for v, ns in self.order}
+        self.children: dict[int, list[int]] = {v: [] for v, _ in self.order}
+        for v, p in self.parent.items():
+            if p is not None:
+                self.children[p].append(v)
+        self.assigned: dict[int, list[Factor]] = {v: [] for v, _ in self.order}
+        for f in factors:
+            self.assigned[min(f[0], key=self.pos.__getitem__)].append(f)
+        self.up: dict[int, Factor] = {}
+        self.zero = False
+        for v, ns in self.order:
+            msg = _contract(self.assigned[v] + [self.up[c] for c in self.children[v]], ns)
+            self.zero |= not msg.sum() > 0.0
+            self.up[v] = (ns, _normalised(msg))
+        self.down: dict[int, Factor] = {}
+
+    def _incoming(self, v: int, skip: int | None = None) -> list[Factor]:
+        msgs = self.assigned[v] + [self.up[c] for c in self.children[v] if c != skip]
+        if self.parent[v] is not None:
+            msgs.append(self._down(v))
+        return msgs
+
+    def _down(self, v: int) -> Factor:
+        """Message from v's parent into v's clique, over ``sep[v]``."""
+        path = []
+        while v not in self.down and self.parent[v] is not None:
+            path.append(v)
+            v = self.parent[v]
+        for w in reversed(path):
+            p = self.parent[w]
+            self.down[w] = (self.sep[w], _normalised(_contract(self._incoming(p, skip=w), self.sep[w])))
+        return self.down[path[0]] if path else self.down[v]
+
+    def clique_of(self, units: tuple[int, ...]) -> int | None:
+        """A variable whose clique contains all of ``units``, if any."""
+        v = min(units, key=self.pos.__getitem__)
+        return v if set(units) <= {v, *self.sep[v]} else None
+
+    def marginal(self, units: tuple[int, ...]) -> np.ndarray:
+        """Normalised joint over ``units``, which must lie in one clique."""
+        v = self.clique_of(units)
+        return _normalised(_contract(self._incoming(v), units))
+
+
+class EliminationPosterior:
+    """Exact posterior by constraint propagation and variable elimination (large substrates)."""
+
+    def __init__(self, substrate: Substrate, state: tuple[int, ...], max_width: int = MAX_ELIMINATION_WIDTH):
+        self.n = substrate.n
+        self.state = state
+        self.max_width = max_width
+        factors = []
+        for j, (ins, table) in enumerate(zip(substrate.inputs, substrate.tables)):
+            like = table if state[j] else 1.0 - table
+            factors.append((ins, like.reshape((2,) * len(ins), order="F") if ins else like.reshape(())))
+        self.impossible = False
+        self.domain = self._propagate(factors)
+        self.pinned = {v: int(np.argmax(d)) for v, d in enumerate(self.domain) if d.sum() == 1}
+        reduced = [] if self.impossible else [self._reduce(f) for f in factors]
+        self.impossible |= any(not t.sum() > 0.0 for vs, t in reduced if not vs)
+        self.components, self.component_of = self._split([f for f in reduced if f[0]])
+        self.trees: dict[int, _JunctionTree] = {}
+        self._cache: dict[tuple[int, ...], np.ndarray] = {}
+
+    # ---------------------------------------------------- propagation
+    def _propagate(self, factors: list[Factor]) -> np.ndarray:
+        """Generalised arc consistency on the factors' supports; sets ``impossible`` on a wipe-out."""
+        domain = np.ones((self.n, 2), dtype=bool)
+        constraining = [i for i, (vs, t) in enumerate(factors) if not np.all(t > 0.0)]
+        watchers: dict[int, list[int]] = {}
+        for i in constraining:
+            for v in factors[i][0]:
+                watchers.setdefault(v, []).append(i)
+        queue, queued = deque(constraining), set(constraining)
+        while queue:
+            i = queue.popleft()
+            queued.discard(i)
+            vs, table = factors[i]
+            support = table > 0.0
+            for a, v in enumerate(vs):
+                support = support & domain[v].reshape((1,) * a + (2,) + (1,) * (len(vs) - a - 1))
+            if not support.any():
+                self.impossible = True
+                return domain
+            for a, v in enumerate(vs):
+                allowed = support.any(axis=tuple(b for b in range(len(vs)) if b != a))
+                if not np.array_equal(allowed, domain[v]):
+                    domain[v] = allowed
+                    for w in watchers[v]:
+                        if w != i and w not in queued:
+                            queue.append(w)
+                            queued.add(w)
+        return domain
+
+    def _reduce(self, factor: Factor) -> Factor:
+        vs, table = factor
+        index = tuple(self.pinned.get(v, slice(None)) for v in vs)
+        return tuple(v for v in vs if v not in self.pinned), table[index]
+
+    @staticmethod
+    def _split(factors: list[Factor]) -> tuple[list[list[Factor]], dict[int, int]]:
+        """Connected components of the factor graph (union-find over variables)."""
+        root: dict[int, int] = {}
+
+        def find(v: int) -> int:
+            while root.setdefault(v, v) != v:
+                root[v] = root[root[v]]
+                v = root[v]
+            return v
+
+        for vs, _ in factors:
+            for v in vs[1:]:
+                root[find(v)] = find(vs[0])
+            find(vs[0])
+        label: dict[int, int] = {}
+        components: list[list[Factor]] = []
+        for f in factors:
+            r = find(f[0][0])
+            if r not in label:
+                label[r] = len(components)
+                components.append([])
+            components[label[r]].append(f)
+        return components, {v: label[find(v)] for v in root}
+
+    # ------------------------------------------------------- queries
+    def _tree(self, c: int, what: str) -> _JunctionTree:
+        if c not in self.trees:
+            self.trees[c] = _JunctionTree(self.components[c], self.max_width, what)
+        return self.trees[c]
+
+    @cached_property
+    def reachable(self) -> bool:
+        """Whether the current state has positive probability (exact zero check per component)."""
+        if self.impossible:
+            return False
+        for c, factors in enumerate(self.components):
+            if all(np.all(t > 0.0) for _, t in factors):
+                continue  # a product of positive factors cannot vanish
+            units = sorted({v for vs, _ in factors for v in vs})
+            shown = units if len(units) <= 12 else f"{units[:12]}... ({len(units)} units)"
+            if self._tree(c, f"the reachability check of component {shown}").zero:
+                return False
+        return True
+
+    def marginal(self, units: tuple[int, ...]) -> np.ndarray:
+        """Joint posterior of the prior states of ``units`` (sorted), little-endian."""
+        if not self.reachable:
+            raise _unreachable(self.state)
+        if units not in self._cache:
+            pieces: list[Factor] = []
+            by_component: dict[int, list[int]] = {}
+            for u in units:
+                if u in self.pinned:
+                    pieces.append(((u,), np.eye(2)[self.pinned[u]]))
+                elif u in self.component_of:
+                    by_component.setdefault(self.component_of[u], []).append(u)
+            for c, group in by_component.items():
+                what = f"units {list(units)}"
+                tree, group_t = self._tree(c, what), tuple(group)
+                if tree.clique_of(group_t) is not None:
+                    pieces.append((group_t, tree.marginal(group_t)))
+                else:
+                    pieces.append((group_t, _eliminate(self.components[c], group_t, self.max_width, what)))
+            table = _normalised(_contract(pieces, units))  # units in no factor stay uniform
+            self._cache[units] = table.reshape(-1, order="F")
+        return self._cache[units]
+
+
 @lru_cache(maxsize=8)
-def posterior(substrate: Substrate, state: tuple[int, ...]) -> BruteForcePosterior:
-    """The cached posterior for a (substrate, state) pair."""
-    return BruteForcePosterior(substrate, state)
+def _posterior(
+    substrate: Substrate, state: tuple[int, ...], method: str, max_width: int
+) -> BruteForcePosterior | EliminationPosterior:
+    if method == "brute" or (method == "auto" and substrate.n <= BRUTE_FORCE_UNITS):
+        return BruteForcePosterior(substrate, state)
+    return EliminationPosterior(substrate, state, max_width)
+
+
+def posterior(
+    substrate: Substrate, state: tuple[int, ...], *, method: str = "auto", max_width: int | None = None
+) -> BruteForcePosterior | EliminationPosterior:
+    """The cached posterior for a (substrate, state) pair.
+
+    ``method``: "auto" (enumeration up to ``BRUTE_FORCE_UNITS`` units, exact
+    elimination above), "brute" or "elimination". ``max_width`` bounds the
+    elimination width (default ``MAX_ELIMINATION_WIDTH``, read at call time).
+    """
+    if method not in ("auto", "brute", "elimination"):
+        raise ValueError(f"method must be 'auto', 'brute' or 'elimination', got {method!r}")
+    return _posterior(substrate, tuple(state), method, MAX_ELIMINATION_WIDTH if max_width is None else max_width)
