@@ -25,3 +25,27 @@ __all__ = [
     "sia",
     "sia_from_dict",
 ]
+from iitcore.candidates import CandidatePlan, plan_candidates  # noqa: E402
+from iitcore.complexes import (  # noqa: E402
+    Complex,
+    Complexes,
+    Exclusion,
+    Unreachable,
+    complexes,
+    evaluate_candidates,
+    exclusion,
+    maximal_complex,
+)
+
+__all__ += [
+    "CandidatePlan",
+    "Complex",
+    "Complexes",
+    "Exclusion",
+    "Unreachable",
+    "complexes",
+    "evaluate_candidates",
+    "exclusion",
+    "maximal_complex",
+    "plan_candidates",
+]
