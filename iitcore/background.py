@@ -76,6 +76,11 @@ class BruteForcePosterior:
 # ------------------------------------------------------------ elimination
 def _contract(factors: list[Factor], out: tuple[int, ...]) -> np.ndarray:
     """Sum over all variables not in ``out`` of the product of ``factors`` (axes in ``out`` order)."""
+    if len(factors) > 8:  # einsum takes a limited number of operands: fold the first eight into one table
+        head = factors[:8]
+        union = tuple(dict.fromkeys(v for vs, _ in head for v in vs))
+        factors = [(union, _contract(head, union))] + factors[8:]
+        return _contract(factors, out)
     local: dict[int, int] = {}
     args: list = []
     for vs, table in factors:
