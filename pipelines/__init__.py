@@ -1,0 +1,1 @@
+"""Study pipeline: configs, families, planning, Dask execution, the Zarr store, comparisons, export."""

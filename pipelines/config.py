@@ -1,0 +1,268 @@
+"""Study configuration: a typed schema read from YAML as data (never as code).
+
+Unknown keys and bad values raise :class:`ConfigError` naming the file and the
+key. A study's identity is :func:`study_hash`: a content hash of everything
+that changes what is computed or how the store is laid out (families, states,
+analysis, batch size), but not of where or on what it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class ConfigError(ValueError):
+    """A study or cluster config that cannot be used; the message names file and key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ------------------------------------------------------------------ clusters
+class TLS(_Strict):
+    """TLS files for the Dask scheduler, workers and client (``tls://`` addresses)."""
+
+    ca_file: str
+    cert: str
+    key: str
+    require_encryption: bool = True
+
+
+class LocalCluster(_Strict):
+    kind: Literal["local"] = "local"
+    n_workers: int = Field(2, ge=1)
+    threads_per_worker: int = Field(1, ge=1)
+    memory_limit: str = "auto"
+    host: str = "127.0.0.1"
+    dashboard_address: str = "127.0.0.1:8787"
+
+
+class ExistingScheduler(_Strict):
+    kind: Literal["address"]
+    address: str
+    tls: TLS | None = None
+
+
+class JobqueueCluster(_Strict):
+    kind: Literal["slurm", "pbs"]
+    jobs: int = Field(1, ge=1)
+    cores: int = Field(1, ge=1)
+    processes: int = Field(1, ge=1)
+    memory: str = "4GB"
+    walltime: str = "01:00:00"
+    queue: str | None = None
+    account: str | None = None
+    interface: str | None = None
+    local_directory: str | None = None
+    job_extra_directives: list[str] = []
+    job_script_prologue: list[str] = []
+    tls: TLS | None = None
+
+
+class KubernetesCluster(_Strict):
+    kind: Literal["kubernetes"]
+    name: str = "iitstudies"
+    image: str = "ghcr.io/dask/dask:latest"
+    n_workers: int = Field(2, ge=0)
+    namespace: str | None = None
+    resources: dict[str, dict[str, str]] = {}
+    env: dict[str, str] = {}
+    tls: TLS | None = None
+
+
+ClusterSpec = Annotated[
+    LocalCluster | ExistingScheduler | JobqueueCluster | KubernetesCluster,
+    Field(discriminator="kind"),
+]
+
+
+class ClusterProfile(_Strict):
+    """A cluster profile file (``configs/clusters/*.yaml``)."""
+
+    cluster: ClusterSpec
+
+
+# ------------------------------------------------------------------ studies
+class SeedRange(_Strict):
+    start: int = 0
+    count: int = Field(ge=1)
+
+
+class Implementation(_Strict):
+    kind: Literal["computer", "unfolding", "copy"]
+    params: dict[str, Any] = {}
+
+
+class States(_Strict):
+    """Which target states to analyse: listed, every state, every reachable one, or a sample."""
+
+    select: Literal["given", "all", "reachable", "sampled"] = "given"
+    values: list[list[int]] = []
+    count: int | None = Field(None, ge=1)
+    seed: int = 0
+
+    @field_validator("values")
+    @classmethod
+    def _binary(cls, v: list[list[int]]) -> list[list[int]]:
+        for s in v:
+            if any(x not in (0, 1) for x in s):
+                raise ValueError(f"states must contain only 0 and 1, got {s}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "States":
+        if self.select == "given" and not self.values:
+            raise ValueError("select: given needs a non-empty 'values' list of states")
+        if self.select != "given" and self.values:
+            raise ValueError(f"'values' is only used with select: given (here select: {self.select})")
+        if self.select == "sampled" and self.count is None:
+            raise ValueError("select: sampled needs 'count'")
+        return self
+
+
+class Family(_Strict):
+    """Targets from one recipe (one per seed), each with its implementations."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    recipe: str
+    params: dict[str, Any] = {}
+    seeds: list[int] | SeedRange = [0]
+    states: States
+    implementations: list[Implementation] = []
+
+    def seed_list(self) -> list[int]:
+        if isinstance(self.seeds, SeedRange):
+            return list(range(self.seeds.start, self.seeds.start + self.seeds.count))
+        return list(self.seeds)
+
+
+Level = Literal["phi_s", "complexes", "phi_structure"]
+
+
+class Analysis(_Strict):
+    """What to compute: whole-system phi_s, complexes, and Phi-structures of complexes."""
+
+    levels: list[Level] = ["phi_s", "complexes"]
+    max_size: int | None = Field(None, ge=1)
+    compat: Literal["iit4_2023", "pyphi-feature-iit4"] = "iit4_2023"
+    structure_max_size: int = Field(4, ge=1)
+    phases: Literal["encoded", "all"] = "encoded"
+
+    @model_validator(mode="after")
+    def _levels(self) -> "Analysis":
+        if not self.levels:
+            raise ValueError("levels must name at least one of phi_s, complexes, phi_structure")
+        if "phi_structure" in self.levels and "complexes" not in self.levels:
+            raise ValueError("level phi_structure needs level complexes")
+        return self
+
+
+class Execution(_Strict):
+    """How work is cut and run: candidates per Dask task, retries of the compute stage."""
+
+    cluster: str | ClusterSpec = "local"
+    batch_size: int = Field(200, ge=1, le=100_000)
+    retries: int = Field(2, ge=0)
+
+
+class StudyConfig(_Strict):
+    study: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    store: str
+    families: list[Family] = Field(min_length=1)
+    analysis: Analysis = Analysis()
+    execution: Execution = Execution()
+    schedule: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_families(self) -> "StudyConfig":
+        names = [f.name for f in self.families]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"family names must be unique: {dupes}")
+        return self
+
+
+# ------------------------------------------------------------------ loading
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def _explain(path: Path, exc: ValidationError) -> ConfigError:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("function-", "tagged-union")))
+        msg = "unknown key (not part of the schema)" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"{path}: key '{loc or '<top>'}': {msg}")
+    return ConfigError("\n".join(lines))
+
+
+def load_cluster_profile(path: str | Path) -> ClusterSpec:
+    """Read a cluster profile file."""
+    p = Path(path)
+    data = _read_yaml(p)
+    try:
+        return ClusterProfile.model_validate(data).cluster
+    except ValidationError as exc:
+        raise _explain(p, exc) from None
+
+
+def load_config(path: str | Path) -> StudyConfig:
+    """Read and validate a study config; relative paths resolve against its directory."""
+    p = Path(path)
+    data = _read_yaml(p)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: a study config must be a mapping of keys, got {type(data).__name__}")
+    try:
+        cfg = StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(p, exc) from None
+    resolve_cluster(cfg, p)
+    return cfg
+
+
+def resolve_cluster(cfg: StudyConfig, config_path: Path | None) -> ClusterSpec:
+    """The cluster spec: inline, or a profile name looked up in ``clusters/`` beside the config."""
+    spec = cfg.execution.cluster
+    if not isinstance(spec, str):
+        return spec
+    candidates = [Path(spec)]
+    if config_path is not None:
+        candidates.insert(0, config_path.parent / "clusters" / f"{spec}.yaml")
+    candidates.append(Path(__file__).resolve().parents[1] / "configs" / "clusters" / f"{spec}.yaml")
+    for c in candidates:
+        if c.is_file():
+            return load_cluster_profile(c)
+    if spec == "local":
+        return LocalCluster()
+    where = config_path or "<config>"
+    raise ConfigError(
+        f"{where}: key 'execution.cluster': no cluster profile {spec!r} "
+        f"(looked for {', '.join(str(c) for c in candidates)})"
+    )
+
+
+def study_hash(cfg: StudyConfig) -> str:
+    """Content hash of what the study computes and how its store is laid out."""
+    identity = {
+        "study": cfg.study,
+        "families": [f.model_dump(mode="json") for f in cfg.families],
+        "analysis": cfg.analysis.model_dump(mode="json"),
+        "batch_size": cfg.execution.batch_size,
+    }
+    blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]

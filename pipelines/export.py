@@ -1,0 +1,53 @@
+"""Export a study store's tables to NetCDF (one file, one group per table), CSV or Parquet (one file per table)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from pipelines.store import Store
+
+FORMATS = ("netcdf", "csv", "parquet")
+
+
+def _plain_strings(ds: xr.Dataset) -> xr.Dataset:
+    """Variable-length strings as object arrays of str, which every writer understands."""
+    out = ds.copy()
+    for name, v in ds.variables.items():
+        if v.dtype.kind in "TUO":
+            out[name] = v.copy(data=np.asarray(v.values, dtype=object).astype(str).astype(object))
+    return out
+
+
+def export(store_path: str | Path, fmt: str, out: str | Path | None = None) -> Path:
+    """Write every table of the store; returns the file (netcdf) or directory (csv, parquet) written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    store = Store.open(store_path, mode="r")
+    names = sorted(name for name, _ in store.root.groups())
+    base = Path(store_path)
+    attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v)) for k, v in store.attrs.items()}
+    if fmt == "netcdf":
+        target = Path(out) if out else base.with_suffix(".nc")
+        target.unlink(missing_ok=True)
+        xr.Dataset(attrs=attrs).to_netcdf(target, engine="h5netcdf", mode="w")
+        for name in names:
+            _plain_strings(store.table(name)).to_netcdf(target, group=name, engine="h5netcdf", mode="a")
+        return target
+    target = Path(out) if out else base.with_name(base.stem + f"-{fmt}")
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "provenance.json").write_text(json.dumps(attrs, indent=2))
+    for name in names:
+        ds = store.table(name)
+        for dim in ds.dims:
+            cols = [v for v in ds.data_vars if ds[v].dims == (dim,)]
+            df = _plain_strings(ds[cols]).to_dataframe() if cols else ds[dim].to_dataframe()
+            stem = name if len(ds.dims) == 1 else f"{name}-{dim}"
+            if fmt == "csv":
+                df.to_csv(target / f"{stem}.csv")
+            else:
+                df.to_parquet(target / f"{stem}.parquet")
+    return target

@@ -1,0 +1,240 @@
+"""The study store: one Zarr store, one group per table, read with xarray.
+
+Groups: ``systems``, ``states``, ``candidates``, ``work_units`` (what is
+done), and, once derived, ``complexes``, ``distinctions`` and
+``comparisons``. Root attributes carry ``iitstudies_format``, the study
+name and hash, and ``provenance`` (a JSON string: config, seeds, code and
+package versions, host, runs with start and end times).
+
+The candidates table is pre-allocated with one chunk per work unit, so each
+work unit is one chunk-aligned region write; its ``work_units.done`` flag
+is set only after its rows are written, which is what resume reads.
+Reading never unpickles: every string is UTF-8 and structured values are
+JSON strings; a store with a pickle codec is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import dask.array as da
+import numpy as np
+import xarray as xr
+import zarr
+
+from pipelines.columns import strings, to_json, var
+from pipelines.compute import BOOL_COLUMNS, FLOAT_COLUMNS, STRING_COLUMNS
+from pipelines.plan import Plan, WorkUnit
+
+FORMAT = 1
+BASE_TABLES = ("systems", "states", "candidates", "work_units")
+
+# name: (units, description) of the candidates table's result columns
+CANDIDATE_VARS: dict[str, tuple[str, str]] = {
+    "evaluated": ("", "true once the work unit holding this row has been computed"),
+    "reachable": ("", "the candidate's state is reachable given the background (false: skipped, as PyPhi)"),
+    "phi": ("bit", "system integrated information phi_s, clamped at 0 (NaN if unreachable)"),
+    "signed_phi": ("bit", "phi_s before clamping at 0"),
+    "phi_cause": ("bit", "integration on the cause side for the MIP"),
+    "phi_effect": ("bit", "integration on the effect side for the MIP"),
+    "normalized_phi": ("bit", "phi_s divided by the MIP's normalisation (number of severed edges)"),
+    "cause_ii": ("bit", "intrinsic cause information of the specified cause state"),
+    "effect_ii": ("bit", "intrinsic effect information of the specified effect state"),
+    "cause_state": ("", "specified cause state of the candidate's units, as 0/1 characters in unit order"),
+    "effect_state": ("", "specified effect state of the candidate's units, as 0/1 characters in unit order"),
+    "mip": ("", "minimum-information partition as JSON (parts, directions, cut_matrix, severed_edges, normalization)"),
+    "ties": ("", "JSON record of tied MIPs and tied specified states; empty when there are none"),
+    "reasons": ("", "comma-separated reasons for a null result (e.g. NO_CAUSE); empty otherwise"),
+    "mip_search_shortcircuited": ("", "phi_s <= 0 came from an early exit of the partition search"),
+}
+
+
+class StoreError(RuntimeError):
+    """A study store that cannot be used: missing, foreign, corrupt, or made by another study."""
+
+
+class Store:
+    """An open study store (the flow process is its only writer)."""
+
+    def __init__(self, path: Path, root: zarr.Group):
+        self.path = path
+        self.root = root
+
+    # ------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: str | Path, mode: str = "r+") -> "Store":
+        """Open and check an existing store; raise :class:`StoreError` saying what is wrong."""
+        p = Path(path)
+        if not p.exists():
+            raise StoreError(f"{p}: no such store")
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                root = zarr.open_group(str(p), mode=mode)
+                attrs = dict(root.attrs)
+        except Exception as exc:  # zarr raises many types for unreadable metadata
+            raise StoreError(f"{p}: corrupt or not a Zarr store ({type(exc).__name__}: {exc})") from None
+        if "iitstudies_format" not in attrs:
+            raise StoreError(f"{p}: not an iitstudies study store (no 'iitstudies_format' attribute)")
+        if attrs["iitstudies_format"] != FORMAT:
+            raise StoreError(f"{p}: store format {attrs['iitstudies_format']}, this code reads format {FORMAT}")
+        store = cls(p, root)
+        store._check()
+        return store
+
+    def _check(self) -> None:
+        p = self.path
+        try:
+            json.loads(self.root.attrs["provenance"])
+            members = dict(self.root.members(max_depth=None))
+        except Exception as exc:
+            raise StoreError(f"{p}: corrupt store ({type(exc).__name__}: {exc})") from None
+        for table in BASE_TABLES:
+            if table not in members:
+                raise StoreError(f"{p}: corrupt store: table '{table}' is missing")
+        for name, node in members.items():
+            if isinstance(node, zarr.Array) and "pickle" in to_json(node.metadata.to_dict()).lower():
+                raise StoreError(f"{p}: refusing to read array '{name}': it uses a pickle codec")
+        n_rows = int(self.root.attrs.get("n_candidates", -1))
+        n_units = int(self.root.attrs.get("n_work_units", -1))
+        for col in CANDIDATE_VARS:
+            key = f"candidates/{col}"
+            if key not in members or members[key].shape != (n_rows,):
+                raise StoreError(f"{p}: corrupt store: '{key}' is missing or does not have {n_rows} rows")
+        for col in ("done", "start", "stop", "run"):
+            key = f"work_units/{col}"
+            if key not in members or members[key].shape != (n_units,):
+                raise StoreError(f"{p}: corrupt store: '{key}' is missing or does not have {n_units} entries")
+
+    # ------------------------------------------------------------ creating
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        attrs: dict[str, Any],
+        systems: xr.Dataset,
+        states: xr.Dataset,
+        plan: Plan,
+    ) -> "Store":
+        """Write the layout: root attributes, systems, states, and pre-allocated candidates."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        root = zarr.open_group(str(p), mode="w")
+        root.attrs.update(
+            {**attrs, "iitstudies_format": FORMAT, "n_candidates": plan.n_rows, "n_work_units": len(plan.units)}
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # consolidated metadata is not in the Zarr v3 spec
+            systems.to_zarr(str(p), group="systems", mode="w", consolidated=False)
+            states.to_zarr(str(p), group="states", mode="w", consolidated=False)
+            _candidates_layout(plan).to_zarr(
+                str(p), group="candidates", mode="w", compute=False, consolidated=False,
+                encoding={c: {"chunks": (max(plan.batch_size, 1),)} for c in CANDIDATE_VARS},
+            )
+            _work_units_layout(plan).to_zarr(
+                str(p), group="work_units", mode="w", consolidated=False,
+                encoding={c: {"chunks": (1,)} for c in ("done", "run")},
+            )
+        store = cls(p, zarr.open_group(str(p), mode="r+"))
+        store.consolidate()
+        return store
+
+    def consolidate(self) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            zarr.consolidate_metadata(str(self.path))
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def attrs(self) -> dict[str, Any]:
+        return dict(self.root.attrs)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return json.loads(self.root.attrs["provenance"])
+
+    def set_provenance(self, prov: dict[str, Any]) -> None:
+        self.root.attrs["provenance"] = to_json(prov)
+        self.consolidate()
+
+    # ------------------------------------------------------------ work units
+    def done(self) -> np.ndarray:
+        """Which work units are stored."""
+        try:
+            return np.asarray(self.root["work_units/done"][:], dtype=bool)
+        except Exception as exc:
+            raise StoreError(f"{self.path}: corrupt store: cannot read work_units/done ({exc})") from None
+
+    def write_unit(self, unit: WorkUnit, cols: dict[str, np.ndarray], run: int) -> None:
+        """Write one work unit's rows (a chunk-aligned region), then mark it done."""
+        group = self.root["candidates"]
+        for name in CANDIDATE_VARS:
+            group[name][unit.start : unit.stop] = cols[name]
+        self.root["work_units/run"][unit.index] = run
+        self.root["work_units/done"][unit.index] = True
+
+    # ------------------------------------------------------------ tables
+    def has_table(self, name: str) -> bool:
+        return name in dict(self.root.members())
+
+    def write_table(self, name: str, ds: xr.Dataset) -> None:
+        """Write a derived table whole (replacing an earlier version) and re-consolidate."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds.to_zarr(str(self.path), group=name, mode="w", consolidated=False)
+        self.consolidate()
+
+    def table(self, name: str) -> xr.Dataset:
+        """A table as an xarray Dataset (loaded into memory)."""
+        return open_table(self.path, name).load()
+
+
+def open_table(path: str | Path, name: str) -> xr.Dataset:
+    """Open one table of a store lazily with xarray."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return xr.open_zarr(str(path), group=name, consolidated=True)
+
+
+def _candidates_layout(plan: Plan) -> xr.Dataset:
+    n = plan.n_rows
+    chunks = max(plan.batch_size, 1)
+    data: dict[str, xr.Variable] = {}
+    for name, (units, desc) in CANDIDATE_VARS.items():
+        if name in FLOAT_COLUMNS:
+            arr = da.full(n, np.nan, chunks=chunks)
+        elif name in BOOL_COLUMNS:
+            arr = da.zeros(n, dtype=bool, chunks=chunks)
+        else:
+            arr = da.full(n, "", dtype=object, chunks=chunks)
+        data[name] = var("candidate", arr, desc, units)
+    c = "candidate"
+    data["state_index"] = var(c, plan.row_state, "row of the states table this candidate belongs to")
+    data["units"] = var(c, strings([to_json(list(u)) for u in plan.row_units]), "the candidate's units (JSON list of unit indices)")
+    data["size"] = var(c, np.array([len(u) for u in plan.row_units], dtype=np.int32), "number of units", "units")
+    data["work_unit"] = var(
+        c, np.repeat(np.arange(len(plan.units), dtype=np.int32), [u.stop - u.start for u in plan.units]),
+        "work unit (batch: one Dask task, one chunk) that computes this row",
+    )
+    ds = xr.Dataset(data, coords={c: np.arange(n, dtype=np.int64)})
+    ds.attrs["description"] = "every candidate system evaluated: phi_s, MIP, specified states"
+    return ds
+
+
+def _work_units_layout(plan: Plan) -> xr.Dataset:
+    k = len(plan.units)
+    w = "work_unit"
+    ds = xr.Dataset(
+        {
+            "start": var(w, np.array([u.start for u in plan.units], dtype=np.int64), "first candidate row"),
+            "stop": var(w, np.array([u.stop for u in plan.units], dtype=np.int64), "candidate row after the last"),
+            "done": var(w, np.zeros(k, dtype=bool), "true once the unit's rows are stored"),
+            "run": var(w, np.full(k, -1, dtype=np.int32), "index in provenance.runs of the run that stored it; -1 if none"),
+        },
+        coords={w: np.arange(k, dtype=np.int64)},
+    )
+    ds.attrs["description"] = "bookkeeping for resume: which batches of candidates are stored"
+    return ds

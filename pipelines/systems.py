@@ -1,0 +1,156 @@
+"""Generate a study's systems (targets and their implementations) and the states to analyse."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from iitcore import Substrate
+from pipelines.config import Family, StudyConfig
+from pipelines.families import implement, make_target
+
+
+class VerificationError(RuntimeError):
+    """An implementation is not functionally equivalent to its target."""
+
+
+@dataclass(frozen=True)
+class System:
+    """One analysed substrate: a target, or an implementation of one."""
+
+    id: str
+    family: str
+    kind: str  # "target", "computer", "unfolding" or "copy"
+    target_id: str
+    recipe: str
+    params: dict[str, Any]
+    seed: int
+    substrate: Substrate
+    cycle_length: int = 1
+    verification: dict[str, Any] = field(default_factory=dict)
+    unit_roles: Any = None
+    target_units: Any = None
+
+
+@dataclass(frozen=True)
+class AnalysedState:
+    """A state of a system to analyse, with the target state it encodes and its phase."""
+
+    system: str
+    state: tuple[int, ...]
+    target_state: tuple[int, ...]
+    phase: int
+
+
+def bits(state: tuple[int, ...]) -> str:
+    """A state as a string of 0/1 in unit order."""
+    return "".join(str(int(b)) for b in state)
+
+
+def generate(cfg: StudyConfig) -> tuple[list[System], dict[str, Any], dict[str, Any]]:
+    """All systems of the study, plus the target and implementation objects by system id."""
+    systems: list[System] = []
+    targets: dict[str, Any] = {}
+    impls: dict[str, Any] = {}
+    for fam in cfg.families:
+        for seed in fam.seed_list():
+            target = make_target(fam.recipe, fam.params, seed)
+            targets[target.id] = target
+            systems.append(
+                System(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
+                       int(target.seed), target.substrate)
+            )
+            for spec in fam.implementations:
+                impl = implement(target, spec.kind, **spec.params)
+                impls[impl.id] = impl
+                systems.append(
+                    System(impl.id, fam.name, impl.kind, target.id, target.recipe, dict(spec.params),
+                           int(target.seed), impl.substrate, int(impl.cycle_length),
+                           dict(impl.verification), impl.unit_roles, impl.target_units)
+                )
+    ids = [s.id for s in systems]
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"systems with the same id (a family listed twice?): {dupes}")
+    return systems, targets, impls
+
+
+def verify(systems: list[System]) -> dict[str, bool]:
+    """Check every implementation's recorded equivalence check; raise on the first failure."""
+    out: dict[str, bool] = {}
+    for s in systems:
+        if s.kind == "target":
+            continue
+        ok = bool(s.verification.get("equivalent", False))
+        if not ok:
+            raise VerificationError(
+                f"implementation {s.id} ({s.kind} of {s.target_id}) is not verified functionally "
+                f"equivalent: {s.verification}"
+            )
+        out[s.id] = ok
+    return out
+
+
+def reachable_states(substrate: Substrate) -> list[tuple[int, ...]]:
+    """States with positive probability after one update from some state."""
+    tpm = substrate.tpm()
+    found: set[tuple[int, ...]] = set()
+    for row in tpm:
+        choices = [(0, 1) if 0.0 < p < 1.0 else ((1,) if p == 1.0 else (0,)) for p in row]
+        found.update(itertools.product(*choices))
+    return sorted(found, key=lambda s: s[::-1])
+
+
+def all_states(n: int) -> list[tuple[int, ...]]:
+    """All 2^n states in little-endian order."""
+    return [tuple((i >> k) & 1 for k in range(n)) for i in range(1 << n)]
+
+
+def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
+    """The target states a family's config selects for one target."""
+    sel = fam.states
+    n = substrate.n
+    if sel.select == "given":
+        for s in sel.values:
+            if len(s) != n:
+                raise ValueError(
+                    f"family {fam.name}: state {s} has {len(s)} entries, the target has {n} units"
+                )
+        return [tuple(s) for s in sel.values]
+    if sel.select == "all":
+        return all_states(n)
+    if sel.select == "reachable":
+        return reachable_states(substrate)
+    rng = np.random.default_rng(sel.seed)
+    count = sel.count or 1
+    if count >= 1 << n:
+        return all_states(n)
+    picks = sorted(int(i) for i in rng.choice(1 << n, size=count, replace=False))
+    return [tuple((i >> k) & 1 for k in range(n)) for i in picks]
+
+
+def analysed_states(
+    cfg: StudyConfig, systems: list[System], targets: dict[str, Any], impls: dict[str, Any]
+) -> list[AnalysedState]:
+    """Every (system, state) pair to analyse, in system order."""
+    families = {f.name: f for f in cfg.families}
+    per_target = {
+        t.id: target_states(families[s.family], t.substrate)
+        for s in systems
+        if s.kind == "target"
+        for t in [targets[s.id]]
+    }
+    out: list[AnalysedState] = []
+    for s in systems:
+        for ts in per_target[s.target_id]:
+            if s.kind == "target":
+                out.append(AnalysedState(s.id, ts, ts, 0))
+                continue
+            impl = impls[s.id]
+            phases = impl.phase_states(ts) if cfg.analysis.phases == "all" else [impl.encode(ts)]
+            for phase, st in enumerate(phases):
+                out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase))
+    return out
