@@ -191,23 +191,59 @@ class StudyConfig(_Strict):
 
 
 # ------------------------------------------------------------------ loading
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Safe YAML (plain data only) that also rejects a key given twice in one mapping."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def _explain(path: Path, exc: ValidationError) -> ConfigError:
-    lines = []
+def _key_path(data: Any, loc: tuple[Any, ...], missing: bool) -> tuple[str, bool]:
+    """The dotted key of an error location, without pydantic's union-branch names.
+
+    The flag is false for errors about a scalar alternative (``str``) of a union
+    when the value given is a mapping: those only repeat the real error.
+    """
+    keys: list[str] = []
+    here = data
+    for i, part in enumerate(loc):
+        if isinstance(here, dict) and part in here or isinstance(here, list) and isinstance(part, int):
+            keys.append(str(part))
+            here = here[part] if isinstance(here, dict) or part < len(here) else None
+        elif part in ("str", "int"):
+            return ".".join(keys), not isinstance(here, (dict, list))
+        elif missing and i == len(loc) - 1:
+            keys.append(str(part))
+    return ".".join(keys), True
+
+
+def _explain(path: Path, data: Any, exc: ValidationError) -> ConfigError:
+    lines: list[str] = []
     for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"] if not str(x).startswith(("function-", "tagged-union")))
+        key, relevant = _key_path(data, tuple(err["loc"]), err["type"] == "missing")
         msg = "unknown key (not part of the schema)" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"{path}: key '{loc or '<top>'}': {msg}")
+        line = f"{path}: key '{key or '<top>'}': {msg}"
+        if relevant and line not in lines:
+            lines.append(line)
     return ConfigError("\n".join(lines))
 
 
@@ -218,7 +254,7 @@ def load_cluster_profile(path: str | Path) -> ClusterSpec:
     try:
         return ClusterProfile.model_validate(data).cluster
     except ValidationError as exc:
-        raise _explain(p, exc) from None
+        raise _explain(p, data, exc) from None
 
 
 def load_config(path: str | Path) -> StudyConfig:
@@ -230,7 +266,7 @@ def load_config(path: str | Path) -> StudyConfig:
     try:
         cfg = StudyConfig.model_validate(data)
     except ValidationError as exc:
-        raise _explain(p, exc) from None
+        raise _explain(p, data, exc) from None
     resolve_cluster(cfg, p)
     return cfg
 

@@ -15,6 +15,7 @@ JSON strings; a store with a pickle codec is refused.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import warnings
 from pathlib import Path
@@ -24,6 +25,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 import zarr
+from zarr.core.sync import sync
 
 from pipelines.columns import strings, to_json, var
 from pipelines.compute import BOOL_COLUMNS, FLOAT_COLUMNS, STRING_COLUMNS
@@ -62,6 +64,7 @@ class Store:
     def __init__(self, path: Path, root: zarr.Group):
         self.path = path
         self.root = root
+        self._columns: dict[str, Any] | None = None
 
     # ------------------------------------------------------------ opening
     @classmethod
@@ -169,10 +172,16 @@ class Store:
             raise StoreError(f"{self.path}: corrupt store: cannot read work_units/done ({exc})") from None
 
     def write_unit(self, unit: WorkUnit, cols: dict[str, np.ndarray], run: int) -> None:
-        """Write one work unit's rows (a chunk-aligned region), then mark it done."""
-        group = self.root["candidates"]
-        for name in CANDIDATE_VARS:
-            group[name][unit.start : unit.stop] = cols[name]
+        """Write one work unit's rows (a chunk-aligned region, all columns at once), then mark it done."""
+        if self._columns is None:
+            group = self.root["candidates"]
+            self._columns = {name: group[name].async_array for name in CANDIDATE_VARS}
+        region = slice(unit.start, unit.stop)
+
+        async def write_rows() -> None:
+            await asyncio.gather(*(arr.setitem(region, cols[name]) for name, arr in self._columns.items()))
+
+        sync(write_rows())
         self.root["work_units/run"][unit.index] = run
         self.root["work_units/done"][unit.index] = True
 
