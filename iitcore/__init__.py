@@ -49,3 +49,6 @@ __all__ += [
     "maximal_complex",
     "plan_candidates",
 ]
+from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure  # noqa: E402
+
+__all__ += ["Distinction", "Mice", "PhiStructure", "phi_structure"]

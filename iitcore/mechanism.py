@@ -38,30 +38,6 @@ def cut_table(f: np.ndarray) -> np.ndarray:
     return np.asarray(g).reshape(-1, order="F").reshape((1 << L, 1 << L), order="F")
 
 
-@dataclass(frozen=True)
-class UnitTables:
-    """Per-unit cut tables of a system (positions within the system)."""
-
-    system: System
-    effect_on: tuple[np.ndarray, ...]
-    cause_on: tuple[np.ndarray, ...]
-    current_point: tuple[int, ...]  # index of each unit's inputs' current state
-
-    @property
-    def k(self) -> int:
-        return self.system.k
-
-
-def unit_tables(system: System) -> UnitTables:
-    st = system.state
-    return UnitTables(
-        system,
-        tuple(cut_table(f) for f in system.effect),
-        tuple(cut_table(f) for f in system.cause),
-        tuple(sum(st[i] << r for r, i in enumerate(ins)) for ins in system.inputs),
-    )
-
-
 def _fixed_bits(inputs: tuple[int, ...], positions: tuple[int, ...]) -> np.ndarray:
     """For every subset F (bitmask over ``positions``), the bitmask of the
     unit's inputs that lie in F."""
@@ -73,15 +49,14 @@ def _fixed_bits(inputs: tuple[int, ...], positions: tuple[int, ...]) -> np.ndarr
     return out
 
 
-# ------------------------------------------------------------------- MIP
 @dataclass(frozen=True)
 class StateResult:
-    """A purview state with its integration at the mechanism MIP."""
+    """A purview state with its integration at the mechanism MIP (row of the partition table)."""
 
     state: tuple[int, ...]
     phi: float
     normalized_phi: float
-    partition: Parts
+    mip_row: int
 
 
 @dataclass(frozen=True)
@@ -97,13 +72,22 @@ class PurviewResult:
         return self.states[0].phi
 
 
+def mip_parts(mechanism: tuple[int, ...], purview: tuple[int, ...], row: int) -> Parts:
+    """Parts (mechanism, purview) of partition ``row`` of this mechanism over this purview."""
+    table = partition_table(len(mechanism), len(purview))
+    return tuple((tuple(mechanism[q] for q in mq), tuple(purview[p] for p in zp)) for mq, zp in table.parts(row))
+
+
 def _eq_mask(x: np.ndarray, ref: float) -> np.ndarray:
     return np.abs(x - ref) <= np.maximum(EPS * np.maximum(np.abs(x), abs(ref)), EPS)
 
 
-def _mip(sel: float, terms: np.ndarray, masks: np.ndarray, N: np.ndarray) -> tuple[float, float, int]:
-    """(phi, normalized phi, partition row) of the MIP; ``terms[u, mask]`` are the
-    per-unit log ratios, ``masks[u, row]`` which mask each partition uses."""
+def _mip(sel: float, probs: np.ndarray, masks: np.ndarray, N: np.ndarray) -> tuple[float, float, int]:
+    """MIP of one state (spec 6.3). ``probs[u, mask]`` is unit u's probability of
+    its specified value with the inputs in ``mask`` fixed (last column: uncut);
+    ``masks[u, row]`` is the mask partition ``row`` leaves unit u.
+    Returns (phi, normalized phi, row)."""
+    terms = np.log2(probs[:, -1:] / probs)
     total = terms[0][masks[0]]
     for u in range(1, len(terms)):
         total = total + terms[u][masks[u]]
@@ -114,111 +98,117 @@ def _mip(sel: float, terms: np.ndarray, masks: np.ndarray, N: np.ndarray) -> tup
         return float(phi[row]), float(phi[row] / N[row]), row
     norm = phi / N
     cand = _eq_mask(norm, float(norm.min()))
-    best = float(phi[cand].max())
-    row = int(np.argmax(cand & _eq_mask(phi, best)))
+    row = int(np.argmax(cand & _eq_mask(phi, float(phi[cand].max()))))
     return float(phi[row]), float(norm[row]), row
-
-
-def _log_ratios(uncut: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.log2(uncut[:, None] / cut)
-
-
-def _ii(fwd: np.ndarray, sel: np.ndarray, unc: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(fwd > 0, sel * np.log2(fwd / unc), 0.0)
 
 
 def _bits(index: int, z: int) -> tuple[int, ...]:
     return tuple((index >> p) & 1 for p in range(z))
 
 
-def _resolve_states(results: list[StateResult], clamp: bool) -> tuple[StateResult, ...]:
-    """Keep the states tied at the maximal phi (spec 6.3)."""
-    if clamp:
-        results = [StateResult(r.state, max(r.phi, 0.0), max(r.normalized_phi, 0.0), r.partition) for r in results]
-    phis = np.array([r.phi for r in results])
-    keep = _eq_mask(phis, float(phis.max()))
-    return tuple(r for r, k in zip(results, keep) if k)
+class Evaluator:
+    """Mechanism-level computations within one system (positions 0..k-1).
 
+    Per unit, ``cut_table`` of its effect and cause factors; per (unit,
+    mechanism) and (unit, purview), the factors every candidate shares are
+    cached. ``clamp`` applies ``|.|+`` to mechanism phi (R-main).
+    """
 
-def _parts(table, row: int, mech: tuple[int, ...], purview: tuple[int, ...]) -> Parts:
-    return tuple(
-        (tuple(mech[q] for q in mq), tuple(purview[p] for p in zp)) for mq, zp in table.parts(row)
-    )
+    def __init__(self, system: System, clamp: bool):
+        self.system = system
+        self.clamp = clamp
+        self._effect_on = [cut_table(f) for f in system.effect]
+        self._cause_on = [cut_table(f) for f in system.cause]
+        self._point = [sum(system.state[i] << r for r, i in enumerate(ins)) for ins in system.inputs]
+        self._effect_cache: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        self._cause_cache: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
 
+    def _effect_factor(self, j: int, mech: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """P(j ON | m') over mechanism states m', and P(j ON | F fixed at the
+        current state) over subsets F of the mechanism."""
+        key = (j, mech)
+        if key not in self._effect_cache:
+            fb = _fixed_bits(self.system.inputs[j], mech)
+            full = (1 << len(self.system.inputs[j])) - 1
+            table = self._effect_on[j]
+            self._effect_cache[key] = (table[fb, full ^ fb[-1]], table[self._point[j], full ^ fb])
+        return self._effect_cache[key]
 
-def effect_purviews(t: UnitTables, mech: tuple[int, ...], candidates: list[tuple[int, ...]], clamp: bool) -> list[PurviewResult]:
-    """Effect-side evaluation of ``mech`` over each candidate purview (positions)."""
-    m = len(mech)
-    sys = t.system
-    m_idx = sum(sys.state[q] << a for a, q in enumerate(mech))
-    unc_on, cut_on = {}, {}
-    for j in sorted({j for Z in candidates for j in Z}):
-        fb = _fixed_bits(sys.inputs[j], mech)
-        full = (1 << len(sys.inputs[j])) - 1
-        unc_on[j] = t.effect_on[j][fb, full ^ fb[-1]]  # P(j ON | m') over mechanism states m'
-        cut_on[j] = t.effect_on[j][t.current_point[j], full ^ fb]  # P(j ON | F fixed), F subset of M
-    out = []
-    for Z in candidates:
-        z = len(Z)
-        joint = np.ones((1 << m, 1))
-        for j in Z:
-            p = unc_on[j][:, None]
-            joint = np.concatenate([joint * (1.0 - p), joint * p], axis=1)
-        fwd = joint[m_idx]
-        ii = _ii(fwd, fwd, joint.mean(axis=0))
-        table = partition_table(m, z)
-        results = []
-        for s in np.flatnonzero(ii == ii.max()):
-            state = _bits(int(s), z)
-            sel = float(fwd[s])
-            if sel == 0.0:
-                results.append(StateResult(state, 0.0, 0.0, _parts(table, 0, mech, Z)))
+    def _cause_factor(self, i: int, purview: tuple[int, ...]) -> np.ndarray:
+        """P(i = its state | G fixed at z) as [z, G] over purview states z and
+        subsets G of the purview (column -1: the uncut factor)."""
+        key = (i, purview)
+        if key not in self._cause_cache:
+            fb = _fixed_bits(self.system.inputs[i], purview)
+            full = (1 << len(self.system.inputs[i])) - 1
+            p = self._cause_on[i][fb[:, None], full ^ fb[None, :]]
+            self._cause_cache[key] = p if self.system.state[i] else 1.0 - p
+        return self._cause_cache[key]
+
+    def _resolve(self, purview: tuple[int, ...], ii: float, results: list[StateResult]) -> PurviewResult:
+        """Keep the states tied at the maximal phi (spec 6.3)."""
+        if self.clamp:
+            results = [StateResult(r.state, max(r.phi, 0.0), max(r.normalized_phi, 0.0), r.mip_row) for r in results]
+        if len(results) > 1:
+            phis = np.array([r.phi for r in results])
+            results = [r for r, k in zip(results, _eq_mask(phis, float(phis.max()))) if k]
+        return PurviewResult(purview, ii, tuple(results))
+
+    def effect(self, mech: tuple[int, ...], candidates: list[tuple[int, ...]]) -> list[PurviewResult]:
+        """Effect side of ``mech`` over each candidate purview."""
+        m = len(mech)
+        m_idx = sum(self.system.state[q] << a for a, q in enumerate(mech))
+        out = []
+        for Z in candidates:
+            z = len(Z)
+            joint = np.ones((1 << m, 1))
+            for j in Z:
+                p = self._effect_factor(j, mech)[0][:, None]
+                joint = np.concatenate([joint * (1.0 - p), joint * p], axis=1)
+            fwd = joint[m_idx]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ii = np.where(fwd > 0, fwd * np.log2(fwd / joint.mean(axis=0)), 0.0)
+                table = partition_table(m, z)
+                results = []
+                for s in np.flatnonzero(ii == ii.max()):
+                    state = _bits(int(s), z)
+                    if fwd[s] == 0.0:
+                        results.append(StateResult(state, 0.0, 0.0, 0))
+                        continue
+                    on = np.stack([self._effect_factor(j, mech)[1] for j in Z])
+                    probs = np.where(np.array(state)[:, None] == 1, on, 1.0 - on)
+                    results.append(StateResult(state, *_mip(float(fwd[s]), probs, table.emask, table.N)))
+            out.append(self._resolve(Z, float(ii.max()), results))
+        return out
+
+    def cause(self, mech: tuple[int, ...], candidates: list[tuple[int, ...]]) -> list[PurviewResult]:
+        """Cause side of ``mech`` over each candidate purview."""
+        m = len(mech)
+        out = []
+        for Z in candidates:
+            z = len(Z)
+            factors = [self._cause_factor(i, Z) for i in mech]
+            fwd = factors[0][:, -1]
+            for f in factors[1:]:
+                fwd = fwd * f[:, -1]
+            total = fwd.sum()
+            if total == 0.0:  # mechanism state impossible: phi = 0
+                out.append(PurviewResult(Z, 0.0, (StateResult((0,) * z, 0.0, 0.0, 0),)))
                 continue
-            probs = np.stack([cut_on[j] if v else 1.0 - cut_on[j] for j, v in zip(Z, state)])
-            phi, norm, row = _mip(sel, _log_ratios(probs[:, -1], probs), table.emask, table.N)
-            results.append(StateResult(state, phi, norm, _parts(table, row, mech, Z)))
-        out.append(PurviewResult(Z, float(ii.max()), _resolve_states(results, clamp)))
-    return out
-
-
-def cause_purviews(t: UnitTables, mech: tuple[int, ...], candidates: list[tuple[int, ...]], clamp: bool) -> list[PurviewResult]:
-    """Cause-side evaluation of ``mech`` over each candidate purview (positions)."""
-    m = len(mech)
-    sys = t.system
-    out = []
-    for Z in candidates:
-        z = len(Z)
-        fbs = [_fixed_bits(sys.inputs[i], Z) for i in mech]
-        fulls = [(1 << len(sys.inputs[i])) - 1 for i in mech]
-        fwd = np.ones(1 << z)
-        for i, fb, full in zip(mech, fbs, fulls):
-            p = t.cause_on[i][fb, full ^ fb[-1]]  # P(i ON | z) over purview states z
-            fwd = fwd * (p if sys.state[i] else 1.0 - p)
-        total = fwd.sum()
-        table = partition_table(m, z)
-        if total == 0.0:  # mechanism state impossible: phi = 0
-            zero = StateResult((0,) * z, 0.0, 0.0, _parts(table, 0, mech, Z))
-            out.append(PurviewResult(Z, 0.0, (zero,)))
-            continue
-        sel = fwd / total
-        ii = _ii(fwd, sel, fwd.mean())
-        results = []
-        for s in np.flatnonzero(ii == ii.max()):
-            state = _bits(int(s), z)
-            if fwd[s] == 0.0:
-                results.append(StateResult(state, 0.0, 0.0, _parts(table, 0, mech, Z)))
-                continue
-            probs = []
-            for i, fb, full in zip(mech, fbs, fulls):
-                p = t.cause_on[i][fb[s], full ^ fb]  # P(i ON | G fixed at the state), G subset of Z
-                probs.append(p if sys.state[i] else 1.0 - p)
-            probs = np.stack(probs)
-            phi, norm, row = _mip(float(sel[s]), _log_ratios(probs[:, -1], probs), table.cmask, table.N)
-            results.append(StateResult(state, phi, norm, _parts(table, row, mech, Z)))
-        out.append(PurviewResult(Z, float(ii.max()), _resolve_states(results, clamp)))
-    return out
+            sel = fwd / total
+            table = partition_table(m, z)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ii = np.where(fwd > 0, sel * np.log2(fwd / fwd.mean()), 0.0)
+                results = []
+                for s in np.flatnonzero(ii == ii.max()):
+                    state = _bits(int(s), z)
+                    if fwd[s] == 0.0:
+                        results.append(StateResult(state, 0.0, 0.0, 0))
+                        continue
+                    probs = np.stack([f[s] for f in factors])
+                    results.append(StateResult(state, *_mip(float(sel[s]), probs, table.cmask, table.N)))
+            out.append(self._resolve(Z, float(ii.max()), results))
+        return out
 
 
 # ------------------------------------------------------ candidate purviews

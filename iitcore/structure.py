@@ -20,11 +20,9 @@ from iitcore.mechanism import (
     Parts,
     PurviewResult,
     StateResult,
-    UnitTables,
+    Evaluator,
     candidate_purviews,
-    cause_purviews,
-    effect_purviews,
-    unit_tables,
+    mip_parts,
 )
 from iitcore.numerics import eq, is_positive
 from iitcore.relations import Relata, Relation, enumerate_relations, relation_totals, unit_states
@@ -158,17 +156,16 @@ def _choose(ties: list[PurviewResult], system_state: dict[int, int] | None, comp
     return pick, pick.states[0]  # R-main: the largest congruent purview (first among equals)
 
 
-def _mice(direction: str, ties: list[PurviewResult], chosen: PurviewResult, s: StateResult) -> Mice:
+def _mice(direction: str, mechanism: tuple[int, ...], ties: list[PurviewResult], chosen: PurviewResult, s: StateResult) -> Mice:
     options = [(ties[0].purview, x.state) for x in ties[0].states] + [(r.purview, r.states[0].state) for r in ties[1:]]
     alternatives = tuple(dict.fromkeys(o for o in options if o != (chosen.purview, s.state)))
-    return Mice(direction, chosen.purview, s.state, s.phi, s.normalized_phi, chosen.ii, s.partition, len(chosen.states) - 1, len(ties) - 1, alternatives)
+    partition = mip_parts(mechanism, chosen.purview, s.mip_row)
+    return Mice(direction, chosen.purview, s.state, s.phi, s.normalized_phi, chosen.ii, partition, len(chosen.states) - 1, len(ties) - 1, alternatives)
 
 
 # ------------------------------------------------------------ distinctions
 def _to_global(r: PurviewResult, units: tuple[int, ...]) -> PurviewResult:
-    g = lambda pos: tuple(units[p] for p in pos)  # noqa: E731
-    states = tuple(StateResult(s.state, s.phi, s.normalized_phi, tuple((g(a), g(b)) for a, b in s.partition)) for s in r.states)
-    return PurviewResult(g(r.purview), r.ii, states)
+    return PurviewResult(tuple(units[p] for p in r.purview), r.ii, r.states)
 
 
 def _max_ties(results: list[PurviewResult]) -> list[PurviewResult]:
@@ -177,13 +174,13 @@ def _max_ties(results: list[PurviewResult]) -> list[PurviewResult]:
     return [r for r in results if eq(r.phi, best)]
 
 
-def _irreducible_sides(substrate: Substrate, units: tuple[int, ...], tables: UnitTables, mech: tuple[int, ...], clamp: bool) -> dict[str, list[PurviewResult]] | None:
+def _irreducible_sides(substrate: Substrate, units: tuple[int, ...], evaluator: Evaluator, mech: tuple[int, ...]) -> dict[str, list[PurviewResult]] | None:
     """Max-phi purview ties (global indices) per direction, or None if phi_d is not positive."""
     mech_g = tuple(units[q] for q in mech)
     sides = {}
-    for direction, evaluate in ((CAUSE, cause_purviews), (EFFECT, effect_purviews)):
+    for direction, evaluate in ((CAUSE, evaluator.cause), (EFFECT, evaluator.effect)):
         cands = [tuple(units.index(u) for u in Z) for Z in candidate_purviews(substrate, units, mech_g, direction)]
-        results = evaluate(tables, mech, cands, clamp)
+        results = evaluate(mech, cands)
         if not results or not is_positive(max(x.phi for x in results)):
             return None
         sides[direction] = [_to_global(x, units) for x in _max_ties(results)]
@@ -227,25 +224,24 @@ def phi_structure(
     elif tuple(sia_result.units) != us or tuple(sia_result.state) != tuple(st[u] for u in us):
         raise ValueError(f"sia_result is for units {list(sia_result.units)}, not {list(us)} in this state")
     system = expand(substrate, st, us)
-    tables = unit_tables(system)
-    clamp = compat == "iit4_2023"
+    evaluator = Evaluator(system, clamp=compat == "iit4_2023")
     system_states = _system_states(system, sia_result, compat)
     n_candidates = 0
     distinctions = []
     for r in range(1, len(us) + 1):
         for mech in combinations(range(len(us)), r):
-            sides = _irreducible_sides(substrate, us, tables, mech, clamp)
+            sides = _irreducible_sides(substrate, us, evaluator, mech)
             if sides is None:
                 continue
             n_candidates += 1
+            mech_g = tuple(us[q] for q in mech)
             chosen = {}
             for direction, ties in sides.items():
                 pick = _choose(ties, None if system_states is None else system_states[direction], compat)
                 if pick is None:
                     break
-                chosen[direction] = _mice(direction, ties, *pick)
+                chosen[direction] = _mice(direction, mech_g, ties, *pick)
             else:
-                mech_g = tuple(us[q] for q in mech)
                 cause, effect = chosen[CAUSE], chosen[EFFECT]
                 distinctions.append(Distinction(mech_g, tuple(st[u] for u in mech_g), min(cause.phi, effect.phi), cause, effect))
     totals = relation_totals(_relata(distinctions))
