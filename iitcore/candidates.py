@@ -3,10 +3,13 @@
 A candidate whose *effective* connectivity is not strongly connected has
 phi_s = 0: some part receives no effective input from the rest, so the
 partition cutting those inputs changes nothing. An edge i -> j inside
-candidate C is effective if unit j's effect factor (background clamped at
-its current state) or cause factor (background weighted by its posterior)
-depends on i. Both factors depend only on which of j's inputs lie in C, so
-they are computed once per (unit, inputs inside C) and cached.
+candidate C is effective on the effect side if unit j's effect factor
+(background clamped at its current state) depends on i, and on the cause
+side if its cause factor (background weighted by its posterior) does.
+phi_s = min(phi_c, phi_e) of the MIP, so it is 0 as soon as *either* side's
+effective connectivity is not strongly connected (a fortiori if their union
+is not). The factors depend only on which of j's inputs lie in C, so they
+are computed once per (unit, inputs inside C) and cached.
 
 Planning: (1) the *potential* connectivity keeps the edges the unit tables
 actually use; an edge that is effective in some candidate is one of these.
@@ -15,7 +18,7 @@ actually use; an edge that is effective in some candidate is one of these.
 enumerated directly by ear decomposition: a shortest cycle through the
 subset's smallest unit, then ears that are shortest paths back into the
 set. (4) Each enumerated subset is checked under its own effective
-connectivity and for reachability (spec 1.5, check b).
+connectivity (each side) and for reachability (spec 1.5, check b).
 """
 
 from __future__ import annotations
@@ -197,28 +200,41 @@ def strongly_connected_subsets(
 
 
 class _UnitFactors:
-    """Per (unit, its inputs inside the candidate): effect and cause factors and effective inputs."""
+    """Per (unit, its inputs inside the candidate): effect and cause factors and the inputs each depends on."""
 
     def __init__(self, substrate: Substrate, state: tuple[int, ...]):
         self.substrate, self.state = substrate, state
-        self._cache: dict[tuple[int, tuple[int, ...]], tuple[frozenset[int], np.ndarray, np.ndarray]] = {}
+        self._cache: dict[tuple[int, tuple[int, ...]], tuple[dict[str, frozenset[int]], np.ndarray, np.ndarray]] = {}
 
-    def get(self, j: int, inside: tuple[int, ...]) -> tuple[frozenset[int], np.ndarray, np.ndarray]:
+    def get(self, j: int, inside: tuple[int, ...]) -> tuple[dict[str, frozenset[int]], np.ndarray, np.ndarray]:
         key = (j, inside)
         if key not in self._cache:
             units = tuple(sorted(set(inside) | {j}))
             system = expand(self.substrate, self.state, units)
             a = units.index(j)
             effect, cause = system.effect[a], system.cause[a]
-            shape = (2,) * len(inside)
-            eg, cg = effect.reshape(shape, order="F"), cause.reshape(shape, order="F")
-            effective = frozenset(
-                i
-                for r, i in enumerate(inside)
-                if np.any(np.take(eg, 0, r) != np.take(eg, 1, r)) or np.any(np.take(cg, 0, r) != np.take(cg, 1, r))
-            )
+            effective = {side: _depends_on(f, inside) for side, f in (("effect", effect), ("cause", cause))}
             self._cache[key] = (effective, effect, cause)
         return self._cache[key]
+
+
+def _depends_on(factor: np.ndarray, inside: tuple[int, ...]) -> frozenset[int]:
+    grid = factor.reshape((2,) * len(inside), order="F")
+    return frozenset(i for r, i in enumerate(inside) if np.any(np.take(grid, 0, r) != np.take(grid, 1, r)))
+
+
+def _strongly_connected(units: tuple[int, ...], effective: dict[int, frozenset[int]]) -> bool:
+    if len(units) == 1:
+        return units[0] in effective[units[0]]
+    succ: dict[int, list[int]] = {u: [] for u in units}
+    pred: dict[int, list[int]] = {u: [] for u in units}
+    for j in units:
+        for i in effective[j]:
+            if i != j:
+                succ[i].append(j)
+                pred[j].append(i)
+    member = set(units)
+    return len(_distances(units[0], succ, member)) == len(units) == len(_distances(units[0], pred, member))
 
 
 def _check(units: tuple[int, ...], substrate: Substrate, state: tuple[int, ...], factors: _UnitFactors) -> dict | None:
@@ -227,21 +243,12 @@ def _check(units: tuple[int, ...], substrate: Substrate, state: tuple[int, ...],
     pos = {u: a for a, u in enumerate(units)}
     inside = {j: tuple(i for i in substrate.inputs[j] if i in member) for j in units}
     info = {j: factors.get(j, inside[j]) for j in units}
-    ineffective = [[i, j] for j in units for i in inside[j] if i not in info[j][0] and (i != j or len(units) == 1)]
-    if len(units) == 1:
-        connected = units[0] in info[units[0]][0]
-    else:
-        succ = {u: [] for u in units}
-        pred = {u: [] for u in units}
-        for j in units:
-            for i in info[j][0]:
-                if i != j:
-                    succ[i].append(j)
-                    pred[j].append(i)
-        connected = len(_distances(units[0], succ, member)) == len(units) == len(_distances(units[0], pred, member))
-    if not connected:
-        return {"reason": "not strongly connected under effective connectivity", "units": list(units),
-                "ineffective_edges": ineffective}
+    for side in ("effect", "cause"):
+        effective = {j: info[j][0][side] for j in units}
+        if not _strongly_connected(units, effective):
+            ineffective = [[i, j] for j in units for i in inside[j] if i not in effective[j] and (i != j or len(units) == 1)]
+            return {"reason": f"not strongly connected under effective connectivity ({side} side)",
+                    "units": list(units), "ineffective_edges": ineffective}
     system = System(
         units,
         tuple(state[u] for u in units),
