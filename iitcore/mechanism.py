@@ -3,7 +3,7 @@ mechanism MIPs and maximally irreducible causes/effects.
 
 Every probability here is a product of per-unit factors, and every factor is
 one unit's ON probability with some of its in-system inputs fixed and the
-rest uniformly averaged. :func:`unit_tables` tabulates, per unit, that
+rest uniformly averaged. :func:`cut_table` tabulates, per unit, that
 probability for every (input state, averaged-input mask); a partition then
 only changes which mask each unit uses. With the specified state fixed, the
 integration of a partition is the selectivity times a sum of per-unit
