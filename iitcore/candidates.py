@@ -286,7 +286,6 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
     sigset = set(significant)
     m = len(significant)
     pruned: list[dict[str, Any]] = []
-    counts = {"subsets": (1 << n) - 1}
     if m < n:
         pruned.append({"reason": "not causally significant (no input or no output that the unit tables use)",
                        "units": sorted(set(range(n)) - set(significant)), "count": (1 << n) - (1 << m)})
@@ -336,5 +335,6 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
             },
         })
     candidates.sort(key=candidate_order_key)
-    counts.update(candidates=len(candidates), enumerated=sum(c["strongly_connected_subsets"] for c in components))
+    counts = {"candidates": len(candidates), "enumerated": sum(c["strongly_connected_subsets"] for c in components),
+              "pruned_records": len(pruned)}
     return CandidatePlan(candidates, pruned, components, complete, max_size, counts)
