@@ -22,6 +22,17 @@ import numpy as np
 
 from iitcore.partitions import set_partition_labels
 
+MAX_ROWS = 1 << 23  # partitions tabulated for one (mechanism, purview) shape (6 x 6 has 2.2M)
+
+
+def count_partitions(m: int, z: int) -> int:
+    """Number of JOINT_PARTITION_ALL partitions: sum_r S(m, r) (r+1)^z, less the
+    2^z - 1 that give purview units to an unsplit mechanism."""
+    stirling = [1] + [0] * m  # S(i, r) for the current i, r = 0..m
+    for i in range(1, m + 1):
+        stirling = [0] + [r * stirling[r] + stirling[r - 1] for r in range(1, m + 1)]
+    return sum(stirling[r] * (r + 1) ** z for r in range(1, m + 1)) - (2**z - 1)
+
 
 def k_partition_labels(n: int, k: int) -> list[tuple[int, ...]]:
     """Block label of each of n elements for every partition into exactly k
@@ -174,6 +185,11 @@ def _assignment_bits(parts: int, z: int) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=64)
 def partition_table(m: int, z: int) -> PartitionTable:
     """Tabulate JOINT_PARTITION_ALL for |M| = m >= 1 and |Z| = z >= 1."""
+    if count_partitions(m, z) > MAX_ROWS:
+        raise ValueError(
+            f"a {m}-unit mechanism over a {z}-unit purview has {count_partitions(m, z)} partitions; "
+            f"more than {MAX_ROWS} are not tabulated (systems of up to 6 units are supported)"
+        )
     emasks, cmasks, Ns, sources, assignments = [], [], [], [], []
     for s, mech in enumerate(set_partition_labels(m)):
         r = int(mech.max()) + 1

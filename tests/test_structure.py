@@ -13,7 +13,7 @@ import pytest
 
 import iitcore
 from iitcore import Substrate, phi_structure
-from iitcore.mechanism_partitions import distinct_permutations, k_partition_labels, partition_table
+from iitcore.mechanism_partitions import count_partitions, distinct_permutations, k_partition_labels, partition_table
 from iitcore.relations import Relata, enumerate_relations, relation_totals, totals_of
 from tests.reference import close, network, networks, substrate
 
@@ -289,7 +289,12 @@ def test_mechanism_partition_generators():
     # the unsplit mechanism holding purview units: sum_r S(m, r) (r + 1)^z - (2^z - 1)
     bell_rows = {(2, 2): 1 * 4 + 1 * 9 - 3, (3, 2): 1 * 4 + 3 * 9 + 1 * 16 - 3}
     for (m, z), count in bell_rows.items():
-        assert len(partition_table(m, z).N) == count
+        assert len(partition_table(m, z).N) == count_partitions(m, z) == count
+    assert all(len(partition_table(m, z).N) == count_partitions(m, z) for m in range(1, 5) for z in range(1, 5))
+    table = partition_table(2, 2)
+    assert table.parts(0) == [((0, 1), ()), ((), (0, 1))] and table.N[0] == 4  # the complete partition first
+    with pytest.raises(ValueError):
+        partition_table(7, 7)
 
 
 # ---------------------------------------------------------------- results
