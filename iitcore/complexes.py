@@ -19,6 +19,7 @@ from iitcore.candidates import CandidatePlan, candidate_order_key, plan_candidat
 from iitcore.errors import EliminationWidthError, StateUnreachableError
 from iitcore.numerics import eq, is_positive
 from iitcore.sia import SIA, sia
+from iitcore.structure import phi_structure
 from iitcore.substrate import Substrate
 
 
@@ -230,21 +231,27 @@ def complexes(
     max_size: int | None = None,
     *,
     compat: str = "iit4_2023",
-    big_phi: Callable[[tuple[int, ...]], float] | None = None,
 ) -> Complexes:
     """All complexes of ``substrate`` in ``state``: plan, evaluate, exclude.
 
     ``max_size`` bounds candidate size (components cut by it are marked
-    incomplete); ``big_phi`` resolves overlapping phi_s ties (see :func:`exclusion`).
+    incomplete). Overlapping candidates tied in phi_s are resolved as the
+    mode's reference does: by Phi (spec 5.2) in ``"iit4_2023"``, by
+    candidate order in ``"pyphi-feature-iit4"``.
     """
     plan = plan_candidates(substrate, state, max_size)
     evaluated = evaluate_candidates(substrate, state, plan.candidates, compat=compat)
-    excl = exclusion(evaluated, big_phi)
+    excl = exclusion(evaluated, big_phi_of(substrate, state, compat) if compat == "iit4_2023" else None)
     found = []
     for c in excl.complexes:
         comp = plan.component_of(c.units)
         found.append(Complex(c.units, c.labels, c.phi, c, comp is not None and comp["complete"]))
     return Complexes(found, plan.complete, plan, evaluated, excl)
+
+
+def big_phi_of(substrate: Substrate, state: Sequence[int], compat: str) -> Callable[[tuple[int, ...]], float]:
+    """Phi of a candidate's Phi-structure, for resolving exclusion ties."""
+    return lambda units: phi_structure(substrate, state, units, compat=compat).big_phi
 
 
 def maximal_complex(
@@ -253,7 +260,6 @@ def maximal_complex(
     max_size: int | None = None,
     *,
     compat: str = "iit4_2023",
-    big_phi: Callable[[tuple[int, ...]], float] | None = None,
 ) -> Complex | None:
     """The complex with the largest phi_s (None if there is none); see :func:`complexes`."""
-    return complexes(substrate, state, max_size, compat=compat, big_phi=big_phi).maximal
+    return complexes(substrate, state, max_size, compat=compat).maximal

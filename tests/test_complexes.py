@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from iitcore import Substrate, Unreachable, complexes, evaluate_candidates, exclusion, maximal_complex, plan_candidates
 from iitcore.candidates import candidate_order_key, strongly_connected_subsets
-from tests.reference import close, networks, substrate
+from tests.reference import close, network, networks, substrate
 
 FEAT = "pyphi-feature-iit4"
 NETWORKS = [n for n in networks() if n["results"].get("complexes")]
@@ -254,3 +254,18 @@ def test_large_substrate_complexes_are_the_cycles_and_memory_cells():
     assert len(res.evaluated) == len(res.plan.candidates) <= 2 * max(len(found), 1)
     assert found == {e.units for e in res.evaluated if e.is_positive}
     assert found and res.complete and all(c.complete for c in res)
+
+
+def test_default_mode_resolves_overlapping_ties_by_phi():
+    """Spec 5.2 (R-main): BC, AC and AB tie in phi_s and in Phi, so none of them is a
+    complex and the search moves on to the singletons; the reference branch takes
+    candidate order instead."""
+    net = network("logistic3_k8")
+    sub = substrate(net)
+    default = complexes(sub, net["state"])
+    assert [c.units for c in default] == [(2,), (1,), (0,)]
+    tie = default.exclusion.ties[0]
+    assert tie["resolved_by"] == "Phi" and tie["accepted"] == []
+    assert len(set(round(v, 9) for v in tie["Phi"])) == 1
+    feat = complexes(sub, net["state"], compat="pyphi-feature-iit4")
+    assert [c.units for c in feat] == [tuple(c["nodes"]) for c in net["results"]["complexes"]["complexes"]]
