@@ -16,6 +16,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
 import resource  # noqa: E402
+import tracemalloc  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -26,6 +27,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import iitcore  # noqa: E402
+from iitcore.system import expand  # noqa: E402
 from tests.reference import networks, substrate  # noqa: E402
 
 TARGETS = {7: 0.2, 8: 1.0, 9: 10.0, 10: 90.0}
@@ -79,6 +81,36 @@ def main() -> None:
             f"{n:>3}{t:>10.3f}{(f'{target:.1f}' if target else '-'):>10}{peak:>10.0f}"
             f"{res.phi:>14.3e}  {not res.mip_search_shortcircuited}"
         )
+    large_substrate()
+
+
+def large_substrate() -> None:
+    """Build a 1,000-unit factored substrate and expand 10-unit candidates from it."""
+    n = 1000
+    rng = np.random.default_rng(1)
+    t_build, sub = timed(
+        lambda: iitcore.Substrate.from_gates(
+            [{"gate": "MAJ", "inputs": sorted({i, (i + 1) % n, (i - 1) % n}), "noise": 0.1} for i in range(n)]
+        )
+    )
+    state = tuple(int(x) for x in rng.integers(0, 2, n))
+    t_first, _ = timed(lambda: expand(sub, state, tuple(range(100, 110))))
+    t_next, _ = timed(lambda: expand(sub, state, tuple(range(200, 210))), repeat=5)
+    tracemalloc.start()
+    expand(sub, state, tuple(range(300, 310)))
+    peak = tracemalloc.get_traced_memory()[1] / 1024
+    tracemalloc.stop()
+    t_sia, _ = timed(lambda: iitcore.sia(sub, state, tuple(range(400, 410))), repeat=3)
+    print("\nFactored substrate of 1,000 noisy MAJ units (ring wiring), 10-unit candidates")
+    print(f"{'step':<52}{'ms':>10}")
+    for label, t in (
+        ("build the substrate", t_build),
+        ("expand a candidate (first: background junction tree)", t_first),
+        ("expand another candidate", t_next),
+        ("sia of a candidate (expand + phi_s)", t_sia),
+    ):
+        print(f"{label:<52}{t * 1000:>10.1f}")
+    print(f"{'peak memory of one expansion (KiB)':<52}{peak:>10.1f}")
 
 
 if __name__ == "__main__":
