@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -184,6 +185,7 @@ def test_copy_of_a_noisy_target_is_verified_by_probabilities():
     t = make_target("random", {"n": 3, "k": 2, "noise": 0.1}, 1)
     copy = implement(t, "copy", permutation=[2, 0, 1])
     assert "probabilities" in copy.verification["method"]
+    assert copy.phase_states((1, 0, 1)) == [copy.encode((1, 0, 1))] == [(1, 1, 0)]
     with pytest.raises(FamilyError, match="deterministic"):
         implement(t, "computer")
 
@@ -215,7 +217,7 @@ def test_broken_implementation_fails_with_a_counterexample():
         x[:, memory] ^= 1
         return x
 
-    broken = Implementation(**{**c.__dict__, "encoder": corrupt, "verification": {}})
+    broken = dataclasses.replace(c, encoder=corrupt, verification={})
     with pytest.raises(VerificationError, match=r"counterexample target state \(\d, \d, \d, \d\)"):
         verify(broken, t)
 

@@ -56,7 +56,3 @@ def all_states(n: int) -> np.ndarray:
     idx = np.arange(1 << n, dtype=np.int64)
     return ((idx[:, None] >> np.arange(n)) & 1).astype(np.int8)
 
-
-def next_states(substrate: Substrate, states: np.ndarray) -> np.ndarray:
-    """Deterministic successor of every row of ``states``."""
-    return Stepper(substrate).step(states)

@@ -30,7 +30,7 @@ from iitcore import Substrate
 
 from pipelines.families.errors import FamilyError
 from pipelines.families.ids import content_hash, content_id
-from pipelines.families.yeast import yeast_substrate
+from pipelines.families.yeast import STATIONARY_G1, yeast_substrate
 
 REFERENCE_ENV = "IITSTUDIES_REFERENCE"
 DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "iit4-reference.json"
@@ -160,8 +160,6 @@ def _build_eca(params: dict[str, Any], rng: np.random.Generator, arg: str) -> tu
 
 
 def _build_yeast(params: dict[str, Any], rng: np.random.Generator, arg: str) -> tuple[Substrate, dict[str, Any]]:
-    from pipelines.families.yeast import STATIONARY_G1
-
     return yeast_substrate(), {"state": list(STATIONARY_G1), "source": "Davidich & Bornholdt 2008; Marshall et al. 2017"}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -57,26 +57,22 @@ class Implementation:
 
     def phase_states(self, target_state: Sequence[int]) -> list[tuple[int, ...]]:
         """The implementation's states at ticks 0..K-1 of the cycle starting at ``encode(target_state)``."""
-        s = np.asarray([target_state], dtype=np.int8)
-        states = run_cycle(self, s, keep_all=True)
-        return [tuple(int(b) for b in x[0]) for x in states[:-1]]
-
-    def with_verification(self, verification: dict[str, Any]) -> "Implementation":
-        return Implementation(**{**self.__dict__, "verification": verification})
+        states = run(self, np.asarray([target_state], dtype=np.int8), self.cycle_length - 1)
+        return [tuple(int(b) for b in x[0]) for x in states]
 
 
-def run_cycle(impl: Implementation, target_states: np.ndarray, keep_all: bool = False) -> list[np.ndarray]:
-    """Simulate one cycle from ``encode(target_states)``; the states at ticks 0..K (or only tick K)."""
+def run(impl: Implementation, target_states: np.ndarray, ticks: int) -> list[np.ndarray]:
+    """The implementation's states at ticks 0..``ticks`` from ``encode(target_states)``."""
     stepper = Stepper(impl.substrate, impl.driven_units)
     x = impl.encoder(target_states)
     drive = impl.driver(target_states) if impl.driver is not None else None
     out = [x]
-    for _ in range(impl.cycle_length):
+    for _ in range(ticks):
         x = stepper.step(x)
         if drive is not None:
             x[:, list(impl.driven_units)] = drive
         out.append(x)
-    return out if keep_all else out[-1:]
+    return out
 
 
 def verify(impl: Implementation, target: Target, cycles: int = CYCLES) -> Implementation:
@@ -88,16 +84,15 @@ def verify(impl: Implementation, target: Target, cycles: int = CYCLES) -> Implem
         record = _verify_probabilities(impl, target)
     else:
         raise FamilyError(f"{impl.kind} of {target.id}: verification by simulation needs a deterministic target")
-    return impl.with_verification(
-        {
-            "verified": True,
-            "equivalent": True,
-            **record,
-            "states_checked": int(1 << target.n),
-            "ticks_per_cycle": impl.cycle_length,
-            "seconds": round(time.perf_counter() - start, 4),
-        }
-    )
+    record = {
+        "verified": True,
+        "equivalent": True,
+        **record,
+        "states_checked": int(1 << target.n),
+        "ticks_per_cycle": impl.cycle_length,
+        "seconds": round(time.perf_counter() - start, 4),
+    }
+    return replace(impl, verification=record)
 
 
 def _verify_trajectories(impl: Implementation, target: Target, cycles: int) -> dict[str, Any]:
@@ -105,7 +100,7 @@ def _verify_trajectories(impl: Implementation, target: Target, cycles: int) -> d
     initial = all_states(target.n)
     states = initial
     for cycle in range(cycles):
-        reached = run_cycle(impl, states)[-1]
+        reached = run(impl, states, impl.cycle_length)[-1]
         successors = target_stepper.step(states)
         expected = impl.encoder(successors)
         bad = np.flatnonzero((reached != expected).any(axis=1))
