@@ -12,6 +12,7 @@ import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,13 @@ def le_index(bits: Sequence[int]) -> int:
     return sum(int(b) << i for i, b in enumerate(bits))
 
 
+@lru_cache(maxsize=32)
 def le_states(k: int) -> np.ndarray:
-    """All 2^k states of k binary units as rows, in little-endian order."""
+    """All 2^k states of k binary units as rows, in little-endian order (read-only)."""
     idx = np.arange(1 << k, dtype=np.int64)
-    return ((idx[:, None] >> np.arange(k)) & 1).astype(np.int8)
+    states = ((idx[:, None] >> np.arange(k)) & 1).astype(np.int8)
+    states.setflags(write=False)
+    return states
 
 
 def _check_probabilities(arr: np.ndarray, what: str) -> None:

@@ -10,6 +10,7 @@ expanded, never the substrate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -45,11 +46,14 @@ class System:
         return cm
 
 
-def _bit_offsets(positions: list[int]) -> np.ndarray:
+@lru_cache(maxsize=4096)
+def _bit_offsets(positions: tuple[int, ...]) -> np.ndarray:
     """Table offsets for all LE states of the table axes at ``positions``."""
-    idx = np.arange(1 << len(positions), dtype=np.int64)
-    bits = (idx[:, None] >> np.arange(len(positions))) & 1
-    return (bits << np.asarray(positions, dtype=np.int64)).sum(axis=1) if positions else np.zeros(1, np.int64)
+    if not positions:
+        return np.zeros(1, np.int64)
+    offsets = le_states(len(positions)).astype(np.int64) @ (np.int64(1) << np.asarray(positions, dtype=np.int64))
+    offsets.setflags(write=False)
+    return offsets
 
 
 def expand(substrate: Substrate, state: tuple[int, ...], units: tuple[int, ...]) -> System:
@@ -63,8 +67,8 @@ def expand(substrate: Substrate, state: tuple[int, ...], units: tuple[int, ...])
         sys_axes = [a for a, i in enumerate(ins) if i in member]
         bg_axes = [a for a, i in enumerate(ins) if i not in member]
         bg_units = tuple(ins[a] for a in bg_axes)
-        sys_off = _bit_offsets(sys_axes)
-        bg_off = _bit_offsets(bg_axes)
+        sys_off = _bit_offsets(tuple(sys_axes))
+        bg_off = _bit_offsets(tuple(bg_axes))
         grid = table[sys_off[:, None] + bg_off[None, :]]  # (system input states, background states)
         current = sum(state[b] << r for r, b in enumerate(bg_units))
         effect.append(np.ascontiguousarray(grid[:, current]))
@@ -88,8 +92,7 @@ def input_index(inputs: tuple[int, ...], sys_state: np.ndarray) -> np.ndarray | 
     """LE index into a factor for given system state(s) (rows of ``sys_state``)."""
     if not inputs:
         return 0 if sys_state.ndim == 1 else np.zeros(len(sys_state), np.int64)
-    cols = sys_state[..., list(inputs)].astype(np.int64)
-    return (cols << np.arange(len(inputs))).sum(axis=-1)
+    return sys_state[..., list(inputs)] @ (np.int64(1) << np.arange(len(inputs), dtype=np.int64))
 
 
 def effect_reachable(system: System) -> bool:
