@@ -237,19 +237,28 @@ def _block_reducible(src: tuple[int, ...], dst: tuple[int, ...], out_mask: list[
         reached = grown
 
 
+MAX_MIRRORED_SET_UNITS = 14
+
+
 def candidate_purviews(substrate: Substrate, units: tuple[int, ...], mechanism: tuple[int, ...], direction: str) -> list[tuple[int, ...]]:
     """Candidate purviews (global indices) of ``mechanism`` in the reference's
     evaluation order: the iteration order of the Python set of the substrate's
-    non-reducible purviews, restricted to the system (spec 6.1)."""
+    non-reducible purviews, restricted to the system (spec 6.1).
+
+    That order needs every subset of the substrate; above
+    ``MAX_MIRRORED_SET_UNITS`` units (far beyond the reference) only subsets of
+    the system are put in the set, so exactly tied purviews may be chosen
+    differently from the reference there (phi_d is unaffected)."""
     n = substrate.n
+    pool = range(n) if n <= MAX_MIRRORED_SET_UNITS else units
     in_mask = [sum(1 << i for i in ins) for ins in substrate.inputs]
     out_mask = [0] * n
     for j, ins in enumerate(substrate.inputs):
         for i in ins:
             out_mask[i] |= 1 << j
     kept = []
-    for r in range(n + 1):
-        for Z in combinations(range(n), r):
+    for r in range(len(pool) + 1):
+        for Z in combinations(pool, r):
             src, dst = (Z, mechanism) if direction == CAUSE else (mechanism, Z)
             if not _block_reducible(src, dst, out_mask, in_mask):
                 kept.append(Z)

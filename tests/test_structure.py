@@ -315,3 +315,23 @@ def test_reuses_a_given_sia_and_rejects_a_foreign_one():
         phi_structure(s, (1, 0, 0), units=[1, 2], sia_result=given)
     with pytest.raises(ValueError):
         phi_structure(s, (1, 0, 0), compat="nope")
+
+
+def test_structure_of_a_system_inside_a_large_substrate():
+    """A complex inside 50 disjoint copies of a 4-unit module: same distinctions as
+    inside one module, and (both substrates being past the mirrored set order of
+    spec 6.1, so tied purviews resolve alike) the same Phi as inside 4 copies."""
+    module = [("XOR", [1, 3]), ("AND", [0, 2]), ("OR", [1, 3]), ("MAJ", [0, 1, 2])]
+
+    def copies(m: int) -> Substrate:
+        return Substrate.from_gates(
+            [{"gate": g, "inputs": [4 * c + i for i in ins]} for c in range(m) for g, ins in module]
+        )
+
+    state = copies(1).step((1, 0, 1, 1))
+    small = phi_structure(copies(1), state, (0, 1, 2, 3))
+    mid = phi_structure(copies(4), state * 4, (12, 13, 14, 15))
+    big = phi_structure(copies(50), state * 50, (196, 197, 198, 199))
+    assert [d.phi for d in big.distinctions] == pytest.approx([d.phi for d in small.distinctions])
+    assert big.sum_phi_distinctions == pytest.approx(small.sum_phi_distinctions)
+    assert (big.big_phi, big.n_relations) == (pytest.approx(mid.big_phi), mid.n_relations)
