@@ -318,9 +318,10 @@ def test_reuses_a_given_sia_and_rejects_a_foreign_one():
 
 
 def test_structure_of_a_system_inside_a_large_substrate():
-    """A complex inside 50 disjoint copies of a 4-unit module: same distinctions as
-    inside one module, and (both substrates being past the mirrored set order of
-    spec 6.1, so tied purviews resolve alike) the same Phi as inside 4 copies."""
+    """A complex inside 50 disjoint copies of a 4-unit module has the same
+    distinctions as inside one module, without 2^n work over the substrate.
+    (Which of several exactly tied purviews is chosen follows a set order that
+    depends on unit indices, so relations may differ; spec 6.1.)"""
     module = [("XOR", [1, 3]), ("AND", [0, 2]), ("OR", [1, 3]), ("MAJ", [0, 1, 2])]
 
     def copies(m: int) -> Substrate:
@@ -330,8 +331,7 @@ def test_structure_of_a_system_inside_a_large_substrate():
 
     state = copies(1).step((1, 0, 1, 1))
     small = phi_structure(copies(1), state, (0, 1, 2, 3))
-    mid = phi_structure(copies(4), state * 4, (12, 13, 14, 15))
     big = phi_structure(copies(50), state * 50, (196, 197, 198, 199))
+    assert [tuple(u - 196 for u in d.mechanism) for d in big.distinctions] == [d.mechanism for d in small.distinctions]
     assert [d.phi for d in big.distinctions] == pytest.approx([d.phi for d in small.distinctions])
     assert big.sum_phi_distinctions == pytest.approx(small.sum_phi_distinctions)
-    assert (big.big_phi, big.n_relations) == (pytest.approx(mid.big_phi), mid.n_relations)
