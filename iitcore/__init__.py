@@ -1,32 +1,7 @@
 """iitcore: exact IIT 4.0 on factored binary substrates (numpy only, no I/O)."""
 
-from iitcore.errors import (
-    CMMismatchWarning,
-    EliminationWidthError,
-    IITError,
-    InvalidStateError,
-    InvalidSubstrateError,
-    StateUnreachableError,
-)
-from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
-from iitcore.substrate import Substrate
-
-__all__ = [
-    "SIA",
-    "CMMismatchWarning",
-    "EliminationWidthError",
-    "IITError",
-    "InvalidStateError",
-    "InvalidSubstrateError",
-    "Partition",
-    "SpecifiedState",
-    "StateUnreachableError",
-    "Substrate",
-    "sia",
-    "sia_from_dict",
-]
-from iitcore.candidates import CandidatePlan, plan_candidates  # noqa: E402
-from iitcore.complexes import (  # noqa: E402
+from iitcore.candidates import CandidatePlan, plan_candidates
+from iitcore.complexes import (
     Complex,
     Complexes,
     Exclusion,
@@ -36,19 +11,43 @@ from iitcore.complexes import (  # noqa: E402
     exclusion,
     maximal_complex,
 )
+from iitcore.errors import (
+    CMMismatchWarning,
+    EliminationWidthError,
+    IITError,
+    InvalidStateError,
+    InvalidSubstrateError,
+    StateUnreachableError,
+)
+from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
+from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure
+from iitcore.substrate import Substrate
 
-__all__ += [
+__all__ = [
+    "SIA",
+    "CMMismatchWarning",
     "CandidatePlan",
     "Complex",
     "Complexes",
+    "Distinction",
+    "EliminationWidthError",
     "Exclusion",
+    "IITError",
+    "InvalidStateError",
+    "InvalidSubstrateError",
+    "Mice",
+    "Partition",
+    "PhiStructure",
+    "SpecifiedState",
+    "StateUnreachableError",
+    "Substrate",
     "Unreachable",
     "complexes",
     "evaluate_candidates",
     "exclusion",
     "maximal_complex",
+    "phi_structure",
     "plan_candidates",
+    "sia",
+    "sia_from_dict",
 ]
-from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure  # noqa: E402
-
-__all__ += ["Distinction", "Mice", "PhiStructure", "phi_structure"]
