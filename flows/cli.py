@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     from iitcore import IITError
     from pipelines.config import ConfigError
     from pipelines.store import StoreError
-    from pipelines.systems import VerificationError
+    from pipelines.families import VerificationError
 
     try:
         return args.func(args)

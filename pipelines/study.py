@@ -127,7 +127,7 @@ def run_study(
     cfg = load_config(cfg_path)
     path = Path(store_path if store_path is not None else cfg.store)
     spec = ExistingScheduler(kind="address", address=scheduler) if scheduler else resolve_cluster(cfg, cfg_path)
-    systems, targets, impls = stage("generate", generate)(cfg)
+    systems, targets, impls = stage("generate", generate)(cfg, str(cfg_path))
     stage("verify", verify)(systems)
     states = analysed_states(cfg, systems, targets, impls)
     ctx = Context({s.id: s.substrate for s in systems}, tuple((s.system, s.state) for s in states), cfg.analysis.compat)

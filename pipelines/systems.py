@@ -9,12 +9,8 @@ from typing import Any
 import numpy as np
 
 from iitcore import Substrate
-from pipelines.config import Family, StudyConfig
-from pipelines.families import implement, make_target
-
-
-class VerificationError(RuntimeError):
-    """An implementation is not functionally equivalent to its target."""
+from pipelines.config import ConfigError, Family, StudyConfig
+from pipelines.families import FamilyError, VerificationError, implement, make_target
 
 
 @dataclass(frozen=True)
@@ -50,21 +46,28 @@ def bits(state: tuple[int, ...]) -> str:
     return "".join(str(int(b)) for b in state)
 
 
-def generate(cfg: StudyConfig) -> tuple[list[System], dict[str, Any], dict[str, Any]]:
-    """All systems of the study, plus the target and implementation objects by system id."""
+def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[System], dict[str, Any], dict[str, Any]]:
+    """All systems of the study, plus the target and implementation objects by system id.
+
+    Families raise on unknown recipes or parameters (reported as :class:`ConfigError`
+    naming ``source`` and the family) and on implementations that fail verification.
+    """
     systems: list[System] = []
     targets: dict[str, Any] = {}
     impls: dict[str, Any] = {}
-    for fam in cfg.families:
+    for i, fam in enumerate(cfg.families):
         for seed in fam.seed_list():
-            target = make_target(fam.recipe, fam.params, seed)
+            try:
+                target = make_target(fam.recipe, fam.params, seed)
+                family_impls = [(spec, implement(target, spec.kind, **spec.params)) for spec in fam.implementations]
+            except FamilyError as exc:
+                raise ConfigError(f"{source}: key 'families.{i}' ({fam.name}, seed {seed}): {exc}") from None
             targets[target.id] = target
             systems.append(
                 System(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
                        int(target.seed), target.substrate)
             )
-            for spec in fam.implementations:
-                impl = implement(target, spec.kind, **spec.params)
+            for spec, impl in family_impls:
                 impls[impl.id] = impl
                 systems.append(
                     System(impl.id, fam.name, impl.kind, target.id, target.recipe, dict(spec.params),
