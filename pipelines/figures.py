@@ -46,6 +46,7 @@ def _strip(ax: plt.Axes, groups: dict[str, np.ndarray], ylabel: str, title: str,
     ax.set_xlim(-0.6, len(kinds) - 0.4)
     if symlog:
         ax.set_yscale("symlog", linthresh=1)
+        ax.set_ylim(-0.2, max(ax.get_ylim()[1], 1.0) * 1.5)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10, pad=14)
 
