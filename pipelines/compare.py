@@ -165,7 +165,7 @@ def audit_frame(t: StudyTables) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ frames
-def _kind_order(kinds: Any) -> list[str]:
+def kind_order(kinds: Any) -> list[str]:
     order = ["target", "computer", "unfolding", "copy"]
     return [k for k in order if k in set(kinds)] + sorted(set(kinds) - set(order))
 
@@ -327,5 +327,5 @@ def family_summary(sf: pd.DataFrame, cxf: pd.DataFrame, pairs: pd.DataFrame) -> 
             "any_complex_matches": f"{int(p['any_complex_matches'].sum())}/{len(p)}" if len(p) else "-",
         })
     df = pd.DataFrame(rows)
-    rank = {k: i for i, k in enumerate(list(dict.fromkeys(enc["family"])) + _kind_order(df["kind"]))}
+    rank = {k: i for i, k in enumerate(list(dict.fromkeys(enc["family"])) + kind_order(df["kind"]))}
     return df.sort_values(["family", "kind"], key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)

@@ -40,7 +40,7 @@ def write_report(store_path: str | Path, out_dir: str | Path | None = None) -> P
     sf = compare.state_frame(t, cxf)
     pairs = compare.pair_frame(t, cxf, sf, audit)
     summary = compare.family_summary(sf, cxf, pairs)
-    kinds = compare._kind_order(sf["kind"])
+    kinds = compare.kind_order(sf["kind"])
     fig_dir = out / "figures"
     figs = {
         "phi_s by kind": figures.phi_by_kind(sf, cxf, kinds, fig_dir),
