@@ -92,6 +92,7 @@ def open_or_create(
         "packages": provenance.package_versions(),
         "host": provenance.host(),
         "created": provenance.now(),
+        "verification_seconds": {s.id: s.verification.get("seconds") for s in systems if s.kind != "target"},
         "runs": [],
     }
     attrs = {"study": cfg.study, "study_hash": h, "plan_hash": fingerprint, "provenance": to_json(prov)}
