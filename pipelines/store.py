@@ -76,7 +76,7 @@ class Store:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                root = zarr.open_group(str(p), mode=mode)
+                root = zarr.open_group(str(p), mode=mode, use_consolidated=False)
                 attrs = dict(root.attrs)
         except Exception as exc:  # zarr raises many types for unreadable metadata
             raise StoreError(f"{p}: corrupt or not a Zarr store ({type(exc).__name__}: {exc})") from None
