@@ -61,19 +61,37 @@ def _fill(cols: dict[str, np.ndarray], i: int, r: iitcore.SIA) -> None:
     cols["normalized_phi"][i] = r.normalized_phi
     cols["mip_search_shortcircuited"][i] = r.mip_search_shortcircuited
     cols["reasons"][i] = ",".join(r.reasons)
-    d = r.to_dict()
+    ties: dict[str, Any] = {k: v for k, v in r.ties.items() if v}
     if r.cause_state is not None:
         cols["cause_state"][i] = _bits(r.cause_state.state)
         cols["cause_ii"][i] = r.cause_state.ii
+        if r.cause_state.ties:
+            ties["cause_states"] = r.cause_state.ties
     if r.effect_state is not None:
         cols["effect_state"][i] = _bits(r.effect_state.state)
         cols["effect_ii"][i] = r.effect_state.ii
-    if d["partition"] is not None:
-        cols["mip"][i] = json.dumps(d["partition"], separators=(",", ":"))
-    ties = dict(
-        d["ties"],
-        cause_states=d["cause_state"]["ties"] if d["cause_state"] else [],
-        effect_states=d["effect_state"]["ties"] if d["effect_state"] else [],
-    )
-    if any(ties.values()):
-        cols["ties"][i] = json.dumps(ties, separators=(",", ":"))
+        if r.effect_state.ties:
+            ties["effect_states"] = r.effect_state.ties
+    if r.partition is not None:
+        cols["mip"][i] = _json(_partition(r.partition))
+    if ties:
+        if "mips" in ties:
+            ties["mips"] = [_partition(p) for p in ties["mips"]]
+        cols["ties"][i] = _json(ties)
+
+
+def _partition(p: iitcore.Partition) -> dict[str, Any]:
+    return {
+        "parts": p.parts, "directions": p.directions, "cut_matrix": p.cut_matrix,
+        "severed_edges": p.severed_edges, "normalization": p.normalization,
+    }
+
+
+def _json(x: Any) -> str:
+    return json.dumps(x, separators=(",", ":"), default=_plain)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    return str(x)
