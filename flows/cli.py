@@ -1,4 +1,4 @@
-"""The ``iitstudies`` command line: run, status, sia, export, serve."""
+"""The ``iitstudies`` command line: run, status, sia, export, report, serve."""
 
 from __future__ import annotations
 
@@ -113,6 +113,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.report import write_report
+
+    print(write_report(args.store, args.out))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.study import study_flow
     from pipelines.config import load_config
@@ -164,6 +171,16 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", required=True, choices=["netcdf", "csv", "parquet"], help="output format")
     e.add_argument("--out", help="output file (netcdf) or directory (csv, parquet); default beside the store")
     e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser(
+        "report",
+        help="comparative report of a finished study",
+        description="Write the functional-vs-phenomenal equivalence report of a finished study store "
+        "(Markdown with figures, tables as CSV, NetCDF/Parquet/CSV exports). Reads only the store.",
+    )
+    rp.add_argument("store", help="study store (a .zarr directory)")
+    rp.add_argument("--out", help="output directory (default: beside the store, e.g. studies/x-report)")
+    rp.set_defaults(func=cmd_report)
 
     v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron schedule (needs a Prefect server for schedules to fire).")
     v.add_argument("config", help="study config (YAML)")

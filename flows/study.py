@@ -1,5 +1,5 @@
 """The Prefect flow of a study: one task per stage (generate, verify, plan, compute with
-retries, exclusion, structures, compare); per-candidate work goes to Dask in batches."""
+retries, exclusion, structures, compare, report); per-candidate work goes to Dask in batches."""
 
 from __future__ import annotations
 

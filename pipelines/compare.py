@@ -129,6 +129,12 @@ def check_functional(
     return FunctionalCheck(not bad.size, len(rows), method, ce)
 
 
+AUDIT_COLUMNS = [
+    "implementation", "kind", "target", "verified", "verification", "audit_equivalent", "audit_states",
+    "audit_counterexample",
+]
+
+
 def audit_frame(t: StudyTables) -> pd.DataFrame:
     """Per implementation: the stored verification record and a re-check from the stored encodings."""
     st = t.states
@@ -161,7 +167,7 @@ def audit_frame(t: StudyTables) -> pd.DataFrame:
             "audit_states": check.states_checked,
             "audit_counterexample": check.counterexample,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
 # ------------------------------------------------------------------ frames
@@ -234,6 +240,31 @@ def _size_counts(sizes: list[int]) -> str:
     return ", ".join(f"{v}x{c}" for v, c in sorted(zip(values, counts), reverse=True))
 
 
+PAIR_COLUMNS = [
+    "family",
+    "target",
+    "target_state",
+    "implementation",
+    "kind",
+    "functionally_equivalent",
+    "audit",
+    "phenomenally_equivalent",
+    "same_complexes",
+    "same_structures",
+    "target_complexes",
+    "target_phi_s",
+    "target_Phi",
+    "impl_n_complexes",
+    "impl_complex_sizes",
+    "impl_max_phi_s",
+    "impl_max_phi_s_any_phase",
+    "impl_sum_Phi",
+    "impl_Phi_missing",
+    "matching_complexes",
+    "any_complex_matches",
+]
+
+
 def pair_frame(t: StudyTables, cxf: pd.DataFrame, sf: pd.DataFrame, audit: pd.DataFrame) -> pd.DataFrame:
     """Per target, target state and implementation: equivalence verdicts and the numbers side by side."""
     cmp = t.comparisons
@@ -280,7 +311,7 @@ def pair_frame(t: StudyTables, cxf: pd.DataFrame, sf: pd.DataFrame, audit: pd.Da
             "matching_complexes": f"{matches} of {len(t_cx)}",
             "any_complex_matches": matches > 0,
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 
 def _audit_text(row: pd.Series) -> str:

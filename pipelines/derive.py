@@ -15,6 +15,7 @@ import xarray as xr
 from distributed import Client
 
 import iitcore
+from iitcore.complexes import big_phi_of
 from pipelines.columns import strings, to_json, var
 from pipelines.compute import Context
 from pipelines.config import StudyConfig
@@ -51,8 +52,12 @@ def _by_state(cand: xr.Dataset, n_states: int) -> list[list[Evaluated]]:
     return out
 
 
-def exclusion(store: Store, cfg: StudyConfig) -> int:
-    """Complexes of every analysed state from the stored candidates; writes ``complexes``."""
+def exclusion(store: Store, cfg: StudyConfig, ctx: Context) -> int:
+    """Complexes of every analysed state from the stored candidates; writes ``complexes``.
+
+    Overlapping candidates tied in phi_s are resolved as the analysis mode's
+    reference does: by Phi (computed here, for the tied candidates only) in
+    ``iit4_2023``, by candidate order in ``pyphi-feature-iit4``."""
     if store.has_table("complexes"):
         return count_complexes(store)
     states = store.table("states")
@@ -64,7 +69,9 @@ def exclusion(store: Store, cfg: StudyConfig) -> int:
     rows: list[tuple[int, Any]] = []
     n_complexes, max_phi, whole_phi, records = [], [], [], []
     for i, evaluated in enumerate(_by_state(cand, states.sizes["state"])):
-        result = iitcore.exclusion(evaluated)
+        system, state = ctx.states[i]
+        big_phi = big_phi_of(ctx.substrates[system], state, ctx.compat) if ctx.compat == "iit4_2023" else None
+        result = iitcore.exclusion(evaluated, big_phi)
         found = sorted(result.complexes, key=lambda c: (-c.phi, c.units))
         rows.extend((i, c) for c in found)
         n_complexes.append(len(found))
@@ -150,6 +157,8 @@ def structures(client: Client, store: Store, ctx: Context, cfg: StudyConfig) -> 
             "effect_purview": var(d, strings(side("effect", "purview")), "effect purview units (JSON list)"),
             "effect_state": var(d, strings(side("effect", "state")), "specified effect state of the purview (JSON list)"),
             "effect_phi": var(d, np.array([r["effect"]["phi"] for _, r in dist_rows], dtype=float), "effect phi", "bit"),
+            "cause_ties": var(d, strings(side("cause", "tied_alternatives")), "other cause {purview, state} choices tied at the maximum (JSON)"),
+            "effect_ties": var(d, strings(side("effect", "tied_alternatives")), "other effect {purview, state} choices tied at the maximum (JSON)"),
         },
         coords={d: np.arange(len(dist_rows), dtype=np.int64)},
     )
@@ -171,14 +180,49 @@ def _complex_sets(cx: xr.Dataset, state: int) -> list[tuple[tuple[int, ...], flo
     return [(tuple(json.loads(str(cx["units"].values[k]))), float(cx["phi"].values[k]), int(k)) for k in rows]
 
 
-def _same_structures(st: xr.Dataset | None, a: list[int], b: list[int]) -> bool | None:
-    """Equal Phi-structure summaries for paired complexes; None when not all were computed."""
-    if st is None or not all(bool(st["computed"].values[k]) for k in a + b):
-        return None
-    return all(
-        close(float(st[v].values[kb]), float(st[v].values[ka]))
-        for ka, kb in zip(a, b)
-        for v in ("big_phi", "sum_phi_distinctions", "sum_phi_relations", "n_distinctions", "n_relations")
+def _same_structures(
+    st: xr.Dataset | None, dist: xr.Dataset | None, a: list[int], b: list[int], inverse: dict[int, int],
+    state_tied: np.ndarray,
+) -> str:
+    """Compare the Phi-structures of paired complexes (a: target rows, b: implementation rows).
+
+    ``true``: equal summaries. ``up to ties``: the difference comes only from
+    tied choices that the reference breaks by unit order: tied specified
+    states of the system (``state_tied``, per complex), or the same
+    distinctions (mechanisms through the unit mapping, phi_d) where some cause
+    or effect had tied purviews or states. ``false`` otherwise; ``unknown``
+    when a structure was not computed.
+    """
+    if st is None or dist is None or not all(bool(st["computed"].values[k]) for k in a + b):
+        return "unknown"
+    summaries = ("big_phi", "sum_phi_distinctions", "sum_phi_relations", "n_distinctions", "n_relations")
+    if all(close(float(st[v].values[kb]), float(st[v].values[ka])) for ka, kb in zip(a, b) for v in summaries):
+        return "true"
+    if any(state_tied[k] for k in a + b):
+        return "up to ties"
+    owner = dist["complex"].values
+    tied = False
+    for ka, kb in zip(a, b):
+        rows_a, rows_b = np.flatnonzero(owner == ka), np.flatnonzero(owner == kb)
+        mech_a = sorted((tuple(json.loads(str(dist["mechanism"].values[r]))), float(dist["phi"].values[r])) for r in rows_a)
+        mech_b = sorted(
+            (tuple(sorted(inverse[u] for u in json.loads(str(dist["mechanism"].values[r])))), float(dist["phi"].values[r]))
+            for r in rows_b
+        )
+        if [m for m, _ in mech_a] != [m for m, _ in mech_b] or not all(close(x, y) for (_, x), (_, y) in zip(mech_a, mech_b)):
+            return "false"
+        tied |= any(
+            json.loads(str(dist[f"{side}_ties"].values[r])) for r in np.concatenate([rows_a, rows_b]) for side in ("cause", "effect")
+        )
+    return "up to ties" if tied else "false"
+
+
+def _state_tied(cand: xr.Dataset, cx: xr.Dataset) -> np.ndarray:
+    """Per complex: its system's specified cause or effect states tie."""
+    ties = cand["ties"].values
+    return np.array(
+        [bool({"cause_states", "effect_states"} & json.loads(str(ties[int(r)]) or "{}").keys()) for r in cx["candidate"].values],
+        dtype=bool,
     )
 
 
@@ -188,6 +232,8 @@ def compare(store: Store) -> int:
     states = store.table("states")
     cx = store.table("complexes")
     st = store.table("structures") if store.has_table("structures") else None
+    dist = store.table("distinctions") if store.has_table("distinctions") else None
+    state_tied = _state_tied(store.table("candidates"), cx)
     index = {
         (str(s), str(t), int(p)): i
         for i, (s, t, p) in enumerate(zip(states["system"].values, states["target_state"].values, states["phase"].values))
@@ -217,7 +263,9 @@ def compare(store: Store) -> int:
             same = len(t_cx) == len(i_cx) and all(
                 a[0] == b[0] and b[0] != () and close(b[1], a[1]) for a, b in zip(t_cx, i_cx)
             )
-            same_st = _same_structures(st, [k for *_, k in t_cx], [k for *_, k in i_cx]) if same else False
+            same_st = _same_structures(
+                st, dist, [k for *_, k in t_cx], [k for *_, k in i_cx], inverse, state_tied
+            ) if same else "false"
             out["implementation"].append(str(s))
             out["kind"].append(str(kind))
             out["target"].append(str(target))
@@ -229,8 +277,8 @@ def compare(store: Store) -> int:
             out["target_n_complexes"].append(int(summary["n_complexes"].values[t_i]))
             out["implementation_n_complexes"].append(int(summary["n_complexes"].values[i0]))
             out["same_complexes"].append(bool(same))
-            out["same_structures"].append("unknown" if same_st is None else str(bool(same_st)).lower())
-            out["phenomenally_equivalent"].append(bool(same and same_st is not False))
+            out["same_structures"].append(same_st)
+            out["phenomenally_equivalent"].append(bool(same and same_st in ("true", "up to ties")))
     c = "comparison"
     desc = {
         "implementation": ("implementation system id", ""),
@@ -244,8 +292,10 @@ def compare(store: Store) -> int:
         "target_n_complexes": ("number of complexes of the target", ""),
         "implementation_n_complexes": ("number of complexes of the implementation at the encoded state", ""),
         "same_complexes": ("complexes correspond one to one through the unit mapping, with equal phi_s", ""),
-        "same_structures": ("Phi-structures of corresponding complexes are equal: true, false, or unknown (not computed)", ""),
-        "phenomenally_equivalent": ("same complexes and no Phi-structure difference found", ""),
+        "same_structures": ("Phi-structures of corresponding complexes are equal: true; up to ties (same distinctions, "
+                            "differences only from tied choices the reference breaks by unit order); false; or "
+                            "unknown (not computed)", ""),
+        "phenomenally_equivalent": ("same complexes and Phi-structures equal (true or up to ties)", ""),
     }
     data = {}
     for k, vals in out.items():

@@ -23,6 +23,7 @@ from pipelines.compute import Context
 from pipelines.config import ClusterSpec, ExistingScheduler, StudyConfig, load_config, resolve_cluster, study_hash
 from pipelines.execute import ComputeSummary, compute, plan_states
 from pipelines.plan import Plan, pack
+from pipelines.report import write_report
 from pipelines.store import Store, StoreError
 from pipelines.systems import AnalysedState, System, analysed_states, generate, verify
 from pipelines.tables import states_table, systems_table
@@ -49,6 +50,7 @@ class StudySummary:
     skipped_units: int
     complexes: int
     comparisons: int
+    report: str
 
 
 def plan_hash(states: list[AnalysedState], plan: Plan) -> str:
@@ -140,14 +142,15 @@ def run_study(
         store = open_or_create(path, cfg, cfg_path, systems, states, plan, allow_config_change)
         run = begin_run(store, client, spec)
         summary = stage("compute", compute)(client, store, plan, ctx, run, bar)
-        stage("exclusion", derive.exclusion)(store, cfg)
+        stage("exclusion", derive.exclusion)(store, cfg, ctx)
         stage("structures", derive.structures)(client, store, ctx, cfg)
         end_run(store, run, summary)
     n_comparisons = stage("compare", derive.compare)(store)
+    report_md = stage("report", write_report)(path)
     return StudySummary(
         study=cfg.study, store=str(path), systems=len(systems), states=len(states), candidates=plan.n_rows,
         work_units=len(plan.units), computed_units=summary.computed_units, skipped_units=summary.skipped_units,
-        complexes=derive.count_complexes(store), comparisons=n_comparisons,
+        complexes=derive.count_complexes(store), comparisons=n_comparisons, report=str(report_md),
     )
 
 
