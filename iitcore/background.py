@@ -338,7 +338,7 @@ class EliminationPosterior:
         return self._cache[units]
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)  # a work unit's candidates come from a few states; keep theirs
 def _posterior(
     substrate: Substrate, state: tuple[int, ...], method: str, max_width: int
 ) -> BruteForcePosterior | EliminationPosterior:
