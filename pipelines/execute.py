@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from pipelines.progress import Progress
 from pipelines.store import Store
 
 log = logging.getLogger("iitstudies")
+PLAN_LOG_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,15 @@ def _plan_one(
 def plan_states(
     client: Client, ctx: Context, levels: list[str], max_size: int | None
 ) -> list[StatePlan]:
-    """Plan every analysed state on the cluster (one Dask task per state)."""
+    """Plan every analysed state on the cluster (one Dask task per state), logging progress."""
     subs = client.scatter(ctx.substrates, broadcast=True, hash=False)
     futures = [client.submit(_plan_one, subs, system, state, levels, max_size, pure=False) for system, state in ctx.states]
+    start = last = time.monotonic()
+    for done, _ in enumerate(as_completed(futures), 1):
+        now = time.monotonic()
+        if now - last >= PLAN_LOG_EVERY_S or done == len(futures):
+            last = now
+            log.info("planned %d/%d states (%.0f s)", done, len(futures), now - start)
     return client.gather(futures)
 
 
