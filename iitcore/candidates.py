@@ -199,6 +199,9 @@ def strongly_connected_subsets(
                         stack.append(path + [q])
 
 
+PRUNED_EXAMPLES = 5  # candidates listed per pruned group (the count covers all of them)
+
+
 class _UnitFactors:
     """Per (unit, its inputs inside the candidate): effect and cause factors and the inputs each depends on."""
 
@@ -309,14 +312,19 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
             found += list(strongly_connected_subsets(succ, pred, comp, bound))
         within = sum(comb(k, s) for s in range(1, min(bound, k) + 1))
         kept = 0
+        groups: dict[str, dict[str, Any]] = {}
         for s in found:
             units = tuple(sorted(s))
             record = _check(units, substrate, st, factors)
             if record is None:
                 candidates.append(units)
                 kept += 1
-            else:
-                pruned.append(record)
+                continue
+            group = groups.setdefault(record.pop("reason"), {"component": comp, "count": 0, "examples": []})
+            group["count"] += 1
+            if len(group["examples"]) < PRUNED_EXAMPLES:
+                group["examples"].append(record)
+        pruned.extend({"reason": reason, **group} for reason, group in groups.items())
         if within > len(found):
             pruned.append({"reason": "not strongly connected (potential connectivity)", "component": comp,
                            "count": within - len(found)})

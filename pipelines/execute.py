@@ -82,19 +82,26 @@ def compute(
     return ComputeSummary(len(todo), skipped, rows)
 
 
-def _structure_one(substrates: dict[str, Substrate], system: str, state: tuple[int, ...], units: tuple[int, ...]) -> dict[str, Any]:
-    return iitcore.phi_structure(substrates[system], state, units=units).to_dict()
+STRUCTURES_PER_TASK = 50
+
+
+def _structure_batch(
+    substrates: dict[str, Substrate], compat: str, jobs: list[tuple[str, tuple[int, ...], tuple[int, ...]]]
+) -> list[dict[str, Any]]:
+    return [iitcore.phi_structure(substrates[system], state, units=units, compat=compat).to_dict() for system, state, units in jobs]
 
 
 def structures(
     client: Client, ctx: Context, jobs: list[tuple[int, tuple[int, ...]]]
 ) -> list[dict[str, Any]]:
-    """Phi-structures for (analysed-state index, units) jobs, one Dask task each."""
+    """Phi-structures for (analysed-state index, units) jobs, in Dask tasks of ``STRUCTURES_PER_TASK``."""
     if not jobs:
         return []
     subs = client.scatter(ctx.substrates, broadcast=True, hash=False)
+    full = [(ctx.states[i][0], ctx.states[i][1], units) for i, units in jobs]
     futures = [
-        client.submit(_structure_one, subs, ctx.states[i][0], ctx.states[i][1], units, pure=False)
-        for i, units in jobs
+        client.submit(_structure_batch, subs, ctx.compat, full[k : k + STRUCTURES_PER_TASK], pure=False)
+        for k in range(0, len(full), STRUCTURES_PER_TASK)
     ]
-    return client.gather(futures)
+    log.info("computing %d Phi-structures in %d tasks", len(full), len(futures))
+    return [r for batch in client.gather(futures) for r in batch]

@@ -50,7 +50,8 @@ def test_plan_prunes_only_zero_or_unreachable(net):
             assert close(0.0, value), units
     for record in plan.pruned:
         if record["reason"] == "unreachable":
-            assert tuple(record["units"]) in unreachable
+            assert 1 <= len(record["examples"]) <= record["count"]
+            assert all(tuple(e["units"]) in unreachable for e in record["examples"])
     assert _accounted(plan) == 2 ** net["n_units"] - 1
 
 
