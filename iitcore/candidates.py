@@ -39,9 +39,9 @@ from iitcore.system import System, effect_reachable, expand
 class CandidatePlan:
     """Candidates to evaluate, in the reference's order, and what was left out and why.
 
-    ``pruned``: records with a ``reason`` and either ``units`` (one
-    candidate or a group of units) and/or ``count`` (exact number of left-out
-    candidates). ``components``: one record per non-trivial SCC of the
+    ``pruned``: records with a ``reason`` and a ``count`` (exact number of
+    left-out candidates), plus ``units`` (a group of units) or, for candidates
+    pruned one by one, their ``component`` and a few ``examples``. ``components``: one record per non-trivial SCC of the
     potential connectivity. ``complete`` is false when ``max_size`` cut any
     component; its record then says how many subsets lie beyond the bound.
     """
