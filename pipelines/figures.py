@@ -147,7 +147,7 @@ def computer_phases(complexes: pd.DataFrame, target_phi: float, title: str, out_
     top.axhline(target_phi, color=KIND_COLORS["target"], ls="--", lw=1.5, label=f"target's max phi_s ({target_phi:.3f})")
     top.set_ylabel("phi_s of a complex (bit)")
     top.set_title(title + "\n(marker area grows with the number of complexes sharing role, phase and phi_s)", fontsize=10)
-    top.legend(fontsize=8, ncol=2, loc="center right")
+    top.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     counts = complexes.groupby(["phase", "roles"]).size().unstack(fill_value=0).reindex(phases, fill_value=0)
     bottom_acc = np.zeros(len(phases))
     for role in roles:
