@@ -14,6 +14,7 @@ gathers over :class:`~iitcore.mechanism_partitions.PartitionTable`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -169,15 +170,11 @@ class Evaluator:
             with np.errstate(divide="ignore", invalid="ignore"):
                 ii = np.where(fwd > 0, fwd * np.log2(fwd / joint.mean(axis=0)), 0.0)
                 table = partition_table(m, z)
-                results = []
-                for s in np.flatnonzero(ii == ii.max()):
-                    state = _bits(int(s), z)
-                    if fwd[s] == 0.0:
-                        results.append(StateResult(state, 0.0, 0.0, 0))
-                        continue
-                    on = np.stack([self._effect_factor(j, mech)[1] for j in Z])
-                    probs = np.where(np.array(state)[:, None] == 1, on, 1.0 - on)
-                    results.append(StateResult(state, *_mip(float(fwd[s]), probs, table.emask, table.N)))
+                on = np.stack([self._effect_factor(j, mech)[1] for j in Z])
+                results = _tied_states(
+                    ii, fwd, fwd, lambda s, state: np.where(np.array(state)[:, None] == 1, on, 1.0 - on),
+                    table.emask, table.N, z,
+                )
             out.append(self._resolve(Z, float(ii.max()), results))
         return out
 
@@ -199,16 +196,31 @@ class Evaluator:
             table = partition_table(m, z)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ii = np.where(fwd > 0, sel * np.log2(fwd / fwd.mean()), 0.0)
-                results = []
-                for s in np.flatnonzero(ii == ii.max()):
-                    state = _bits(int(s), z)
-                    if fwd[s] == 0.0:
-                        results.append(StateResult(state, 0.0, 0.0, 0))
-                        continue
-                    probs = np.stack([f[s] for f in factors])
-                    results.append(StateResult(state, *_mip(float(sel[s]), probs, table.cmask, table.N)))
+                results = _tied_states(
+                    ii, fwd, sel, lambda s, state: np.stack([f[s] for f in factors]), table.cmask, table.N, z
+                )
             out.append(self._resolve(Z, float(ii.max()), results))
         return out
+
+
+def _tied_states(
+    ii: np.ndarray,
+    fwd: np.ndarray,
+    selectivity: np.ndarray,
+    probs_of: Callable[[int, tuple[int, ...]], np.ndarray],
+    mask: np.ndarray,
+    N: np.ndarray,
+    z: int,
+) -> list[StateResult]:
+    """The MIP of every purview state tied at the maximal ii (exact equality, LE order)."""
+    results = []
+    for s in np.flatnonzero(ii == ii.max()):
+        state = _bits(int(s), z)
+        if fwd[s] == 0.0:
+            results.append(StateResult(state, 0.0, 0.0, 0))
+        else:
+            results.append(StateResult(state, *_mip(float(selectivity[s]), probs_of(int(s), state), mask, N)))
+    return results
 
 
 # ------------------------------------------------------ candidate purviews
