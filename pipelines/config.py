@@ -60,7 +60,9 @@ class JobqueueCluster(_Strict):
     queue: str | None = None
     account: str | None = None
     interface: str | None = None
+    dashboard_address: str | None = None
     local_directory: str | None = None
+    log_directory: str | None = None
     job_extra_directives: list[str] = []
     job_script_prologue: list[str] = []
     tls: TLS | None = None

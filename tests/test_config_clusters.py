@@ -22,7 +22,7 @@ def tls_files(tmp_path):
     return files
 
 
-@pytest.mark.parametrize(("profile", "directive"), [("slurm", "#SBATCH"), ("pbs", "#PBS")])
+@pytest.mark.parametrize(("profile", "directive"), [("slurm-hpc", "#SBATCH"), ("pbs", "#PBS")])
 def test_jobqueue_job_script_uses_tls(profile, directive, tls_files):
     pytest.importorskip("dask_jobqueue")
     spec = load_cluster_profile(CLUSTERS / f"{profile}.yaml")
