@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "iit4-reference.json"
+from tests.reference import networks
+
 TINY = """\
 study: tiny-cli
 store: {store}
@@ -39,7 +40,7 @@ def test_help(command):
 
 @pytest.fixture(scope="module")
 def basic_json(tmp_path_factory) -> Path:
-    net = next(n for n in json.loads(REFERENCE.read_text())["networks"] if n["name"] == "pyphi_basic")
+    net = next(n for n in networks() if n["name"] == "pyphi_basic")
     p = tmp_path_factory.mktemp("sia") / "basic.json"
     p.write_text(json.dumps(net))
     return p
