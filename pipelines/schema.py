@@ -47,10 +47,10 @@ def strings(values: Sequence[str]) -> np.ndarray:
 
 
 def column_values(col: Column, values: Any) -> Any:
-    """Values as the column's dtype (lists of str become UTF-8 object arrays; dask arrays pass through)."""
-    if col.dtype is object and not hasattr(values, "dask"):
-        return strings(values) if not isinstance(values, np.ndarray) else values
-    return values if hasattr(values, "dask") else np.asarray(values, dtype=col.dtype)
+    """Values as the column's dtype (strings as UTF-8 object arrays); lazy (dask) arrays pass through."""
+    if hasattr(values, "dask"):
+        return values
+    return strings(values) if col.dtype is object else np.asarray(values, dtype=col.dtype)
 
 
 def dataset(table: Table, values: Mapping[str, Any], coords: Mapping[str, Any] | None = None) -> xr.Dataset:
