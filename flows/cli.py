@@ -25,7 +25,7 @@ def _prefect_env() -> None:
         os.environ.setdefault(k, v)
 
 
-def _bits(text: str) -> list[int]:
+def _parse_state(text: str) -> list[int]:
     parts = text.split(",") if "," in text else list(text.strip())
     try:
         return [int(p) for p in parts]
@@ -92,7 +92,7 @@ def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
     substrate = iitcore.Substrate.from_dict(_read_json(args.substrate))
-    result = iitcore.sia(substrate, _bits(args.state), _units(args.units), compat=args.compat)
+    result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units), compat=args.compat)
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, indent=2))

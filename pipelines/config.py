@@ -96,7 +96,7 @@ class SeedRange(_Strict):
     count: int = Field(ge=1)
 
 
-class Implementation(_Strict):
+class ImplementationSpec(_Strict):
     kind: Literal["computer", "unfolding", "copy"]
     params: dict[str, Any] = {}
 
@@ -136,7 +136,7 @@ class Family(_Strict):
     params: dict[str, Any] = {}
     seeds: list[int] | SeedRange = [0]
     states: States
-    implementations: list[Implementation] = []
+    implementations: list[ImplementationSpec] = []
 
     def seed_list(self) -> list[int]:
         if isinstance(self.seeds, SeedRange):
