@@ -21,8 +21,8 @@ import pandas as pd
 
 from pipelines import provenance
 from pipelines.export import export
-from pipelines.report import figures
-from pipelines.report import frames
+import pipelines.report.figures as figures
+import pipelines.report.frames as frames
 from pipelines.report.frames import StudyTables
 from pipelines.store import Store
 
