@@ -88,7 +88,7 @@ class JobWatch:
 
 def slurm_quickstart(tmp_path: Path) -> Path:
     """The quickstart config on the packaged ``slurm`` profile, with the worker jobs' logs in ``tmp_path``."""
-    profile = yaml.safe_load((REPO / "configs" / "clusters" / "slurm.yaml").read_text())
+    profile = yaml.safe_load((REPO / "pipelines" / "profiles" / "slurm.yaml").read_text())
     profile["cluster"]["log_directory"] = str(tmp_path / "worker-logs")
     profile_file = tmp_path / "slurm-profile.yaml"
     profile_file.write_text(yaml.safe_dump(profile))
