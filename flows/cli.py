@@ -49,9 +49,11 @@ def _units(text: str | None) -> list[int | str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.config import load_config
+    from pipelines.config import cluster_profile, load_config, with_cluster
 
     cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
+    if args.cluster:
+        cfg = with_cluster(cfg, cluster_profile(args.cluster, Path(args.config), "--cluster"))
     if args.no_prefect:
         from pipelines.study import run_study
 
@@ -80,9 +82,12 @@ def cmd_status(args: argparse.Namespace) -> int:
           f"{st['work_units_total'] - st['work_units_done']} left")
     print(f"candidates {st['candidates_done']}/{st['candidates_total']} evaluated")
     print(f"tables     {', '.join(st['tables'])}")
+    if st["plan_key"]:
+        print(f"plan       stored (hash {st['plan_hash']}); a resume with this config and code skips planning")
     print(f"runs       {len(st['runs'])}")
     for i, r in enumerate(st["runs"]):
-        print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, "
+        plan = {"stored": "reused the stored plan", "planned": "planned"}.get(r.get("plan", ""), "-")
+        print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, {plan}, "
               f"computed {r.get('computed_units', '-')} units on {r['cluster']} ({r['workers']} workers)")
     print(f"complete   {'yes' if st['complete'] else 'no'}")
     return 0
@@ -156,7 +161,9 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run or resume a study", description="Run (or resume) the study a YAML config describes, as a Prefect flow.")
     r.add_argument("config", help="study config (YAML)")
     r.add_argument("--store", help="store path (default: the config's 'store')")
-    r.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (overrides the config's cluster)")
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--cluster", metavar="NAME|PATH", help="cluster profile to run on, e.g. slurm (a packaged profile, clusters/NAME.yaml beside the config, or a profile file; overrides the config's cluster)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (overrides the config's cluster)")
     r.add_argument("--allow-config-change", action="store_true", help="discard a store made from a different config and start again")
     r.add_argument("--no-prefect", action="store_true", help="run the stages in plain Python, without Prefect")
     bar = r.add_mutually_exclusive_group()

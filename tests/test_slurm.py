@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from flows.cli import main
 from pipelines.store import Store
 from pipelines.study import run_study
 from tests.test_pipeline import REPO, assert_same_data, check_quickstart_store, local_quickstart
@@ -86,25 +87,26 @@ class JobWatch:
         self._thread.join()
 
 
-def slurm_quickstart(tmp_path: Path) -> Path:
-    """The quickstart config on the packaged ``slurm`` profile, with the worker jobs' logs in ``tmp_path``."""
+def slurm_profile(tmp_path: Path) -> Path:
+    """The packaged ``slurm`` profile, with the worker jobs' logs in ``tmp_path``."""
     profile = yaml.safe_load((REPO / "pipelines" / "profiles" / "slurm.yaml").read_text())
     profile["cluster"]["log_directory"] = str(tmp_path / "worker-logs")
-    profile_file = tmp_path / "slurm-profile.yaml"
-    profile_file.write_text(yaml.safe_dump(profile))
-    text = (REPO / "configs" / "quickstart.yaml").read_text().replace("cluster: local", f"cluster: {profile_file}")
-    config = tmp_path / "quickstart-slurm.yaml"
-    config.write_text(text)
-    return config
+    path = tmp_path / "slurm-profile.yaml"
+    path.write_text(yaml.safe_dump(profile))
+    return path
 
 
-def test_quickstart_on_slurm_workers_equals_the_local_cluster_store(slurm, tmp_path):
+def test_quickstart_on_slurm_workers_equals_the_local_cluster_store(slurm, tmp_path, capsys):
+    config = local_quickstart(tmp_path)
     local = tmp_path / "local.zarr"
-    run_study(local_quickstart(tmp_path), local, bar=False)
+    run_study(config, local, bar=False)
     on_slurm = tmp_path / "slurm.zarr"
     with JobWatch() as watch:
-        summary = run_study(slurm_quickstart(tmp_path), on_slurm, bar=False)
-    assert summary.computed_units == summary.work_units > 0
+        code = main(["run", str(config), "--cluster", str(slurm_profile(tmp_path)), "--store", str(on_slurm),
+                     "--no-prefect", "--no-progress"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["computed_units"] == summary["work_units"] > 0
     check_quickstart_store(on_slurm)
     assert_same_data(local, on_slurm)
     run = json.loads(Store.open(on_slurm, mode="r").attrs["provenance"])["runs"][-1]
