@@ -138,16 +138,21 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.study import study_flow
-    from pipelines.config import load_config
+    from pipelines.config import ConfigError, load_config
 
     cfg = load_config(args.config)
-    cron = args.cron or cfg.schedule
-    if not cron:
-        raise SystemExit(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
+    if args.interval is not None:
+        schedule: dict[str, Any] = {"interval": args.interval}
+    elif args.cron or cfg.schedule:
+        schedule = {"cron": args.cron or cfg.schedule}
+    else:
+        raise ConfigError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config, "
+                          "or pass --cron or --interval")
     study_flow.serve(
         name=args.name or cfg.study,
-        cron=cron,
+        limit=1,  # one run of a study at a time: runs of one study share its store
         parameters={"config": str(Path(args.config).resolve()), "store": str(Path(args.store or cfg.store).resolve())},
+        **schedule,
     )
     return 0
 
@@ -200,9 +205,11 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", help="output directory (default: beside the store, e.g. studies/x-report)")
     rp.set_defaults(func=cmd_report)
 
-    v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron schedule (needs a Prefect server for schedules to fire).")
+    v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron or interval schedule, one run at a time (needs a Prefect server for schedules to fire).")
     v.add_argument("config", help="study config (YAML)")
-    v.add_argument("--cron", help="cron schedule (default: the config's 'schedule')")
+    when = v.add_mutually_exclusive_group()
+    when.add_argument("--cron", help="cron schedule (default: the config's 'schedule')")
+    when.add_argument("--interval", type=float, metavar="SECONDS", help="run every SECONDS instead of on a cron schedule")
     v.add_argument("--name", help="deployment name (default: the study name)")
     v.add_argument("--store", help="store path (default: the config's 'store')")
     v.set_defaults(func=cmd_serve)

@@ -39,14 +39,6 @@ execution:
   cluster: {kind: local, n_workers: 1, dashboard_address: "127.0.0.1:0"}
 """
 
-SERVE = """\
-import sys
-from flows.study import study_flow
-
-if __name__ == "__main__":  # served runs start in spawned processes, which import this module
-    study_flow.serve(name="tiny-interval", interval=float(sys.argv[3]), limit=1,
-                     parameters={"config": sys.argv[1], "store": sys.argv[2], "progress_bar": False})
-"""
 
 
 def free_port() -> int:
@@ -143,11 +135,10 @@ def test_served_deployment_fires_on_its_interval_schedule(prefect_api, tmp_path)
     config = tmp_path / "tiny.yaml"
     config.write_text(TINY)
     store = tmp_path / "scheduled.zarr"
-    script = tmp_path / "serve.py"
-    script.write_text(SERVE)
     log = (tmp_path / "serve.log").open("w")
     serve = subprocess.Popen(
-        [sys.executable, str(script), str(config), str(store), "10"],
+        [sys.executable, "-m", "flows", "serve", str(config), "--interval", "10", "--name", "tiny-interval",
+         "--store", str(store)],
         env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
