@@ -10,11 +10,11 @@ stage (batches streamed into a Zarr store) through run_study's ``stage`` hook,
 and prints a table: wall time, candidates/s, overhead per candidate against the
 direct loop, and 1 -> 2 worker scaling.
 
-Scaling: two CPU-bound processes spun side by side with one alone give the
-scaling the machine's load leaves to any 2-process job (the ceiling), and the
-Dask task stream gives the share of the candidates stage the workers spent
-computing (busy); idle worker time is the pipeline's overhead (scatter,
-scheduling, the single writer). With a Slurm answering (``deploy/slurm/local-slurm.sh
+Scaling, load or overhead: the Dask task stream gives the share of worker time
+in the candidates stage spent in tasks (busy; the rest is the pipeline's
+overhead: scatter, scheduling, the single writer), and the workers' CPU clocks
+the CPU they got per worker-second (cpu; below busy, tasks waited for a CPU:
+the machine's load, shown as load average and CPU pressure). With a Slurm answering (``deploy/slurm/local-slurm.sh
 up``), the same study runs on the packaged ``slurm`` profile (2 batch jobs).
 Resume: the finished study again, with its stored plan and with the plan key
 removed (what every resume did before plans were stored), per stage, and the
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -47,7 +46,6 @@ from pipelines.store import Store
 from pipelines.study import run_study
 
 REPO = Path(__file__).resolve().parents[1]
-SPIN_S = 3.0
 
 STUDY = """\
 study: bench
@@ -67,6 +65,7 @@ families:
 analysis:
   levels: [phi_s, complexes]
 execution:
+  cluster: {{kind: local, dashboard_address: "127.0.0.1:0"}}
   batch_size: {batch}
 """
 
@@ -84,14 +83,21 @@ def direct(cfg_path: Path) -> tuple[float, int]:
     return time.perf_counter() - start, sum(len(sp.candidates) for *_, sp in plans)
 
 
-def timed_candidates(times: dict[str, float]) -> Callable[[str, Callable[..., Any]], Callable[..., Any]]:
-    """A ``stage`` hook for run_study that records each stage's seconds."""
+def timed_stages(
+    times: dict[str, float], around_candidates: Callable[[str], None] | None = None
+) -> Callable[[str, Callable[..., Any]], Callable[..., Any]]:
+    """A ``stage`` hook for run_study that records each stage's seconds (and calls ``around_candidates``
+    with "before" and "after" the candidates stage)."""
 
     def stage(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any) -> Any:
+            if around_candidates is not None and name == "candidates":
+                around_candidates("before")
             start = time.perf_counter()
             out = fn(*args)
             times[name] = time.perf_counter() - start
+            if around_candidates is not None and name == "candidates":
+                around_candidates("after")
             return out
 
         return call
@@ -102,46 +108,45 @@ def timed_candidates(times: dict[str, float]) -> Callable[[str, Callable[..., An
 def pipeline(cfg_path: Path, executor: Executor, store: Path) -> tuple[float, int]:
     """Seconds of the candidates stage (batches through the executor, streaming writes to the store)."""
     times: dict[str, float] = {}
-    summary = run_study(cfg_path, store, bar=False, stage=timed_candidates(times), executor=executor)
+    summary = run_study(cfg_path, store, bar=False, stage=timed_stages(times), executor=executor)
     assert summary.computed_units == summary.work_units
     return times["candidates"], summary.candidates
 
 
-def _spin(seconds: float, out: Any) -> None:
-    start, cpu = time.perf_counter(), time.process_time()
-    while time.perf_counter() - start < seconds:
-        pass
-    out.put(time.process_time() - cpu)
-
-
-def cpu_share(processes: int) -> float:
-    """CPUs that ``processes`` busy processes get together right now (1.0 = one full core)."""
-    out = multiprocessing.get_context("spawn").Queue()
-    procs = [multiprocessing.get_context("spawn").Process(target=_spin, args=(SPIN_S, out)) for _ in range(processes)]
-    for p in procs:
-        p.start()
-    got = sum(out.get() for _ in procs)
-    for p in procs:
-        p.join()
-    return got / SPIN_S
+def cpu_pressure() -> str:
+    """The machine's load: 1-minute load average, and the share of the last 10 s some task waited for a CPU."""
+    load = f"load {os.getloadavg()[0]:.1f}"
+    try:
+        some = Path("/proc/pressure/cpu").read_text().split()[1].split("=")[1]
+    except (OSError, IndexError):
+        return load
+    return f"{load}, CPU pressure {float(some):.0f}%"
 
 
 class DaskRun:
-    """One study on a Dask cluster: worker start, candidates stage seconds and the workers' busy share."""
+    """One study on a Dask cluster: worker start, and of its candidates stage the seconds, the share of
+    worker time spent in tasks (busy) and the CPU the workers got per second of it (cpu)."""
 
     def __init__(self, cfg_path: Path, spec: ClusterSpec, workers: int, store: Path):
+        self.load = cpu_pressure()
         start = time.perf_counter()
         with dask_executor(spec) as ex:
             ex.client.wait_for_workers(workers, timeout=300)
             self.start_s = time.perf_counter() - start
+            cpu: dict[str, dict[str, float]] = {}
+            times: dict[str, float] = {}
+            hook = timed_stages(times, lambda when: cpu.__setitem__(when, ex.client.run(time.process_time)))
             with get_task_stream(ex.client) as stream:
-                self.seconds, self.n = pipeline(cfg_path, ex, store)
+                summary = run_study(cfg_path, store, bar=False, stage=hook, executor=ex)
+        assert summary.computed_units == summary.work_units
+        self.n, self.seconds = summary.candidates, times["candidates"]
         busy = sum(
             ss["stop"] - ss["start"]
             for t in stream.data if str(t["key"]).startswith("evaluate")
             for ss in t["startstops"] if ss["action"] == "compute"
         )
         self.busy = busy / (workers * self.seconds)
+        self.cpu = sum(cpu["after"][w] - cpu["before"][w] for w in cpu["after"]) / (workers * self.seconds)
 
 
 def slurm_spec() -> ClusterSpec | None:
@@ -164,7 +169,7 @@ def resume_split(cfg_path: Path, store: Path, stored_plan: bool) -> dict[str, fl
     start = time.perf_counter()
     with dask_executor(LocalCluster(n_workers=2, dashboard_address="127.0.0.1:0")) as ex:
         times["cluster start"] = time.perf_counter() - start
-        summary = run_study(cfg_path, store, bar=False, stage=timed_candidates(times), executor=ex)
+        summary = run_study(cfg_path, store, bar=False, stage=timed_stages(times), executor=ex)
     times["total"] = time.perf_counter() - start
     assert summary.computed_units == 0 and summary.plan == ("stored" if stored_plan else "planned")
     return times
@@ -190,51 +195,51 @@ def main() -> None:
     ap.add_argument("--no-resume", action="store_true", help="skip the resume rows")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    load_before = os.getloadavg()
+    load_before = cpu_pressure()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         cfg_path = work / "bench.yaml"
-        cfg_path.write_text(STUDY.format(batch=args.batch_size).replace("execution:", "execution:\n  cluster: {kind: local, dashboard_address: '127.0.0.1:0'}"))
-        share = {1: cpu_share(1), 2: cpu_share(2)}
+        cfg_path.write_text(STUDY.format(batch=args.batch_size))
         t0, n = direct(cfg_path)
         tl, _ = pipeline(cfg_path, LocalExecutor(), work / "local.zarr")
-        runs = {w: DaskRun(cfg_path, LocalCluster(n_workers=w, dashboard_address="127.0.0.1:0"), w, work / f"w{w}.zarr")
+        runs: dict[int | str, DaskRun] = {w: DaskRun(cfg_path, LocalCluster(n_workers=w, dashboard_address="127.0.0.1:0"), w, work / f"w{w}.zarr")
                 for w in (1, 2)}
         slurm = None if args.no_slurm else slurm_spec()
-        on_slurm = DaskRun(cfg_path, slurm, 2, work / "slurm.zarr") if slurm is not None else None
+        if slurm is not None:
+            runs["slurm"] = DaskRun(cfg_path, slurm, 2, work / "slurm.zarr")
         if not args.no_resume:
             resumes = {stored: resume_split(cfg_path, work / "w2.zarr", stored) for stored in (True, False)}
             cli = {prefect: cli_resume(cfg_path, work / "w2.zarr", prefect) for prefect in (False, True)}
-        share_after = {1: cpu_share(1), 2: cpu_share(2)}
-    load_after = os.getloadavg()
     t1, t2 = runs[1].seconds, runs[2].seconds
-    print(f"\n{n} candidates in batches of {args.batch_size}; load average {load_before[0]:.1f} before, "
-          f"{load_after[0]:.1f} after (1 min), {os.cpu_count()} CPUs\n")
-    print(f"{'run':<34}{'seconds':>10}{'candidates/s':>15}{'overhead ms/cand':>18}{'busy':>7}{'start s':>9}")
+    print(f"\n{n} candidates in batches of {args.batch_size}; {os.cpu_count()} CPUs; {load_before} before, "
+          f"{cpu_pressure()} after\n")
+    print(f"{'run':<34}{'seconds':>10}{'candidates/s':>15}{'overhead ms/cand':>18}{'busy':>7}{'cpu':>7}"
+          f"{'start s':>9}  load at start")
     print(row("iitcore loop (1 process)", t0, n, "-"))
     print(row("pipeline, in-process executor", tl, n, f"{(tl - t0) / n * 1e3:.3f}"))
-    for w, r in runs.items():
-        print(row(f"pipeline, LocalCluster {w} worker{'s' if w > 1 else ''}", r.seconds, n,
-                  f"{(w * r.seconds - t0) / n * 1e3:.3f}") + f"{r.busy:>7.0%}{r.start_s:>9.1f}")
-    if on_slurm is not None:
-        print(row("pipeline, Slurm 2 jobs (slurm)", on_slurm.seconds, n,
-                  f"{(2 * on_slurm.seconds - t0) / n * 1e3:.3f}") + f"{on_slurm.busy:>7.0%}{on_slurm.start_s:>9.1f}")
-        print(f"Slurm / LocalCluster, 2 workers: {t2 / on_slurm.seconds:.2f} x the candidates/s")
+    for key, r in runs.items():
+        w = 2 if key == "slurm" else int(key)
+        name = "pipeline, Slurm 2 jobs (slurm)" if key == "slurm" else f"pipeline, LocalCluster {w} worker{'s' * (w > 1)}"
+        print(row(name, r.seconds, n, f"{(w * r.seconds - t0) / n * 1e3:.3f}")
+              + f"{r.busy:>7.0%}{r.cpu:>7.2f}{r.start_s:>9.1f}  {r.load}")
+    if "slurm" in runs:
+        print(f"Slurm / LocalCluster, 2 workers: {t2 / runs['slurm'].seconds:.2f} x the candidates/s")
     else:
         print("(no Slurm row: no Slurm answers here; start one with deploy/slurm/local-slurm.sh up)")
-    ceiling = [share[2] / (2 * share[1]), share_after[2] / (2 * share_after[1])]
-    print(f"\nscaling efficiency 1 -> 2 workers: {t1 / (2 * t2):.0%}  (goal >= 85%)")
-    print(f"ceiling the load leaves (2 spinning processes vs 1): {ceiling[0]:.0%} before, {ceiling[1]:.0%} after "
-          f"(CPUs got: 1 process {share[1]:.2f}, 2 processes {share[2]:.2f} before)")
-    print("busy: share of worker time in the candidates stage spent computing (the rest is pipeline overhead)")
+    print(f"\nscaling efficiency 1 -> 2 workers: {t1 / (2 * t2):.0%}  (goal >= 85%); "
+          f"CPU per worker {runs[1].cpu:.2f} -> {runs[2].cpu:.2f}, busy {runs[1].busy:.0%} -> {runs[2].busy:.0%}")
+    print("busy: share of worker time in the candidates stage spent in tasks (the rest: scatter, scheduling, "
+          "waiting for the single writer)")
+    print("cpu: CPU seconds the workers got per worker-second of the stage (below busy: tasks waited for a CPU, "
+          "i.e. the machine's load)")
     print("overhead counts worker-seconds: (workers x wall - loop) / candidates")
     if not args.no_resume:
         print("\nresume of the finished study (2 local workers, seconds):")
         stages = [k for k in resumes[True] if k != "total"]
-        print(f"{'plan':<22}" + "".join(f"{k:>14}" for k in stages) + f"{'total':>10}")
+        print(f"{'plan':<22}" + "".join(f"{k:>12}" for k in stages) + f"{'total':>10}")
         for stored, label in ((False, "re-planned (before)"), (True, "stored (after)")):
             t = resumes[stored]
-            print(f"{label:<22}" + "".join(f"{t.get(k, 0.0):>14.2f}" for k in stages) + f"{t['total']:>10.2f}")
+            print(f"{label:<22}" + "".join(f"{t.get(k, 0.0):>12.2f}" for k in stages) + f"{t['total']:>10.2f}")
         print(f"iitstudies run (new process, stored plan): {cli[False]:.1f} s with --no-prefect, "
               f"{cli[True]:.1f} s with Prefect (temporary server): Prefect adds {cli[True] - cli[False]:.1f} s")
 
