@@ -206,6 +206,7 @@ def main() -> None:
                 for w in (1, 2)}
         slurm = None if args.no_slurm else slurm_spec()
         if slurm is not None:
+            slurm = slurm.model_copy(update={"log_directory": str(work / "slurm-logs")})
             runs["slurm"] = DaskRun(cfg_path, slurm, 2, work / "slurm.zarr")
         if not args.no_resume:
             resumes = {stored: resume_split(cfg_path, work / "w2.zarr", stored) for stored in (True, False)}
