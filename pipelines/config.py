@@ -168,7 +168,7 @@ class Analysis(_Strict):
 
 
 class Execution(_Strict):
-    """How work is cut and run: candidates per Dask task, retries of the compute stage."""
+    """How work is cut and run: candidates per Dask task, retries of the candidates stage."""
 
     cluster: str | ClusterSpec = "local"
     batch_size: int = Field(200, ge=1, le=100_000)

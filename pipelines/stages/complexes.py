@@ -50,7 +50,7 @@ def find_complexes(store: Store, ctx: Context) -> int:
         return count_complexes(store)
     cand = store.table("candidates")
     if not bool(cand["evaluated"].all()):
-        raise RuntimeError(f"{store.path}: exclusion needs every candidate evaluated; run the compute stage first")
+        raise RuntimeError(f"{store.path}: exclusion needs every candidate evaluated; run the candidates stage first")
     rows: list[tuple[int, Any]] = []
     per_state: dict[str, list[Any]] = {"n_complexes": [], "max_phi": [], "whole_phi": [], "exclusion": []}
     for i, evaluated in enumerate(_by_state(cand, len(ctx.states))):
