@@ -1,5 +1,6 @@
-"""The HPC path on a real Slurm: the quickstart study through dask-jobqueue, with every Dask worker a
-Slurm batch job. Needs a running Slurm (`sudo deploy/slurm/local-slurm.sh up`, as `.ci/run` does)."""
+"""The HPC path on a real Slurm: `iitstudies run quickstart --cluster <the slurm profile>` through
+dask-jobqueue, with every Dask worker a Slurm batch job; the store equals the LocalCluster store.
+Needs a running Slurm (`sudo deploy/slurm/local-slurm.sh up`, as `.ci/run` does); skips saying why otherwise."""
 
 from __future__ import annotations
 
