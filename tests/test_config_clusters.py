@@ -62,3 +62,19 @@ def test_slurm_profile_fits_a_single_node_slurm(tmp_path):
     assert "tcp://127.0.0.1:" in script and "#SBATCH -p" not in script and "#SBATCH -A" not in script
     assert f"#SBATCH -e {tmp_path}/dask-worker-%J.err" in script
     assert dashboard.startswith("http://127.0.0.1:")
+
+
+def test_cluster_option_names_a_profile_or_fails_in_one_line(tmp_path, capsys):
+    from flows.cli import main
+    from pipelines.config import cluster_profile
+
+    assert cluster_profile("slurm", None) == load_cluster_profile(CLUSTERS / "slurm.yaml")
+    (tmp_path / "clusters").mkdir()
+    (tmp_path / "clusters" / "mine.yaml").write_text("cluster: {kind: local, n_workers: 3}\n")
+    assert cluster_profile("mine", tmp_path / "study.yaml").n_workers == 3
+    config = tmp_path / "study.yaml"
+    config.write_text((CLUSTERS.parents[1] / "configs" / "quickstart.yaml").read_text())
+    assert main(["run", str(config), "--cluster", "no-such-profile", "--no-prefect"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("iitstudies: error: ") and "--cluster: no cluster profile 'no-such-profile'" in err
+    assert len(err.splitlines()) == 1 and not (tmp_path / "studies").exists()
