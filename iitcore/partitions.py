@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from collections.abc import Sequence
 from itertools import product
 
 import numpy as np
@@ -103,3 +104,37 @@ def partition_from_key(k: int, key: int) -> tuple[list[list[int]], list[str], np
     parts = [[a for a in range(k) if labels[a] == b] for b in range(K)]
     dirs = [DIRECTIONS[1 * bool(outs[d, b]) + bool(ins[d, b] and outs[d, b])] for b in range(K)]
     return parts, dirs, cut_matrix(labels, ins[d], outs[d])
+
+
+@lru_cache(maxsize=32)
+def _children_offsets(s: int) -> np.ndarray:
+    """For the set partitions of s elements in reference order, the index of
+    each one's first child (x prepended) among the partitions of s + 1 elements."""
+    blocks = np.ones(1, dtype=np.int64)  # blocks of each partition of 1 element
+    for _ in range(1, s):
+        reps = blocks + 1
+        child = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        parent = np.repeat(blocks, reps)
+        blocks = parent + (child == parent)
+    return np.concatenate([[0], np.cumsum(blocks + 1)[:-1]])
+
+
+def set_partition_key(labels: Sequence[int], directions: Sequence[int]) -> int:
+    """Global enumeration key ``i * 3**k + d`` of the directional partition
+    with block ``labels[a]`` per unit and ``directions[b]`` (0 CAUSE, 1 EFFECT,
+    2 BIDIRECTIONAL) per block label b: the inverse of :func:`partition_from_key`,
+    computed without tabulating the set partitions."""
+    k = len(labels)
+    order = [labels[k - 1]]  # block labels in the generator's block order
+    rank = 0
+    for x in range(k - 2, -1, -1):  # element x is prepended to a partition of x+1 .. k-1
+        if labels[x] in order:
+            child = order.index(labels[x])
+        else:
+            child = len(order)
+            order.insert(0, labels[x])
+        rank = int(_children_offsets(k - 1 - x)[rank]) + child
+    d = 0
+    for b in order:
+        d = 3 * d + int(directions[b])
+    return (rank - 1) * 3**k + d

@@ -25,6 +25,7 @@ from iitcore.partitions import (
 )
 from iitcore.substrate import Substrate, le_states
 from iitcore.system import System, effect_reachable, expand, input_index
+from iitcore.system_mip import SideSearch, lower_bound_is_positive, tied_minima
 
 COMPAT_MODES = ("iit4_2023", "pyphi-feature-iit4")
 CHUNK_ELEMENTS = 1 << 21  # partition-by-direction cells evaluated per block
@@ -253,13 +254,29 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
     sel_e = float(info.effect_forward[e_idx])
     t_e = _unit_terms(system, "effect", effect)
     t_c = _unit_terms(system, "cause", cause)
-    sides = (_edges(system.inputs, t_c), _edges(system.inputs, t_e))
     if k == 1:  # the complete cut: the self-loop is severed, N = 1
         full = (1 << len(system.inputs[0])) - 1
         phi_c, phi_e = sel_c * t_c[0][full], sel_e * t_e[0][full]
         phi = min(phi_c, phi_e)
         row = np.array([phi / 1.0, phi, phi_c, phi_e, 1.0])
         return row, 0, [0], not is_positive(phi)
+    side_c, side_e = SideSearch(system.inputs, t_c), SideSearch(system.inputs, t_e)
+    if lower_bound_is_positive(side_c, side_e, sel_c, sel_e, tol(0.0)):
+        found = tied_minima(side_c, side_e, sel_c, sel_e)
+        keys, values = found.keys, found.values
+    else:  # some partition is not positive: the first one in enumeration order is the MIP
+        first_bad, keys, values = enumerated_candidates(system, t_c, t_e, sel_c, sel_e)
+        if first_bad is not None:
+            return first_bad[1], first_bad[0], [first_bad[0]], True
+    return _resolve_ties(system, keys, values, compat)
+
+
+def enumerated_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):
+    """Every partition in enumeration order, in blocks, stopping after the block
+    holding the first non-positive one. Returns (first non-positive (key, values
+    row) or None, candidate keys, candidate values) as :class:`_Candidates`."""
+    k = system.k
+    sides = (_edges(system.inputs, t_c), _edges(system.inputs, t_e))
     cands = _Candidates()
     first_bad: tuple[int, np.ndarray] | None = None
     stride = 3**k
@@ -296,11 +313,14 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
             if first_bad is None:
                 cands.add(keys, phi / N, phi, phi_c, phi_e, N)
         if first_bad is not None:  # the earliest non-positive partition ends the search
-            break
-    if first_bad is not None:
-        return first_bad[1], first_bad[0], [first_bad[0]], True
-    keys = np.concatenate(cands.keys)
-    values = np.concatenate(cands.values, axis=1)
+            return first_bad, None, None
+    return None, np.concatenate(cands.keys), np.concatenate(cands.values, axis=1)
+
+
+def _resolve_ties(system: System, keys: np.ndarray, values: np.ndarray, compat: str):
+    """The MIP among candidate partitions: minimal normalized phi, then largest
+    phi, then the formalism's tie rule among distinct cut matrices."""
+    k = system.k
     norm_min = values[0].min()
     sel = np.array([eq(x, norm_min) for x in values[0]])
     keys, values = keys[sel], values[:, sel]
