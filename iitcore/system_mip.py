@@ -58,7 +58,7 @@ Theta = tuple[tuple[int, int], ...]  # (block bitmask, direction digit) per bloc
 
 # ------------------------------------------------------------ subset tables
 @lru_cache(maxsize=32)
-def _popcount(k: int) -> np.ndarray:
+def popcount(k: int) -> np.ndarray:
     masks = np.arange(1 << k)
     return ((masks[:, None] >> np.arange(max(k, 1))) & 1).sum(axis=1).astype(np.int64)
 
@@ -70,7 +70,7 @@ def _ternary(k: int) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def _disjoint_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+def disjoint_pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
     """(B, W) bitmasks of every ordered pair of disjoint subsets, at index
     tern(B) + 2 tern(W) (one ternary digit per unit: 0 out, 1 in B, 2 in W)."""
     B = np.zeros(1, dtype=np.int64)
@@ -97,12 +97,12 @@ class _Transitions:
 
 @lru_cache(maxsize=32)
 def _transitions(s: int) -> _Transitions:
-    B, R = _disjoint_pairs(s)
+    B, R = disjoint_pairs(s)
     T = B | R
     low = T & -T
     keep = (T > 0) & ((B & low) > 0)
     B, R, T = B[keep], R[keep], T[keep]
-    pc = _popcount(s)[T]
+    pc = popcount(s)[T]
     order = np.lexsort((T, pc))
     B, R, T, pc = B[order], R[order], T[order], pc[order]
     levels, targets, starts = [slice(0, 0)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
@@ -142,7 +142,7 @@ def _split_minimum(cost: np.ndarray, E: np.ndarray, s: int) -> np.ndarray:
 @lru_cache(maxsize=64)
 def _local_to_global(k: int, s: int) -> tuple[np.ndarray, np.ndarray]:
     """Every O with |O| = s (bitmasks) and the global bitmask of each local subset of O."""
-    pc = _popcount(k)
+    pc = popcount(k)
     O = np.flatnonzero(pc == s).astype(np.int64)
     bits = np.array([[i for i in range(k) if o >> i & 1] for o in O], dtype=np.int64).reshape(len(O), s)
     local = np.arange(1 << s)
@@ -184,9 +184,9 @@ class SideSearch:
             for r, a in enumerate(ins):
                 local |= ((W >> a) & 1) << r
             self.T[b] = np.asarray(terms[b])[local]
-        self.size = _popcount(k)
+        self.size = popcount(k)
         self.tern = _ternary(k)
-        PB, PW = _disjoint_pairs(k)
+        PB, PW = disjoint_pairs(k)
         g = np.zeros(len(PB))
         for b in range(k):
             g += np.where((PB >> b) & 1, self.T[b][PW], 0.0)
