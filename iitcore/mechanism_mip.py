@@ -51,12 +51,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from iitcore.mechanism_partitions import k_partition_labels, row_of
+from iitcore.mechanism_partitions import count_partitions, k_partition_labels, partition_table, row_of
 from iitcore.numerics import EPS, eq_mask
 from iitcore.partitions import set_partition_labels
 from iitcore.system_mip import disjoint_pairs, popcount
 
 SLACK = 1e-12  # relative slack of candidate lists (supersets; exact filters follow)
+TABULATED_ROWS = 1 << 14  # shapes with at most this many partitions are evaluated row by row
 
 
 # ------------------------------------------------------------ groups
@@ -118,9 +119,9 @@ class _Choices:
 
     def best(self, mu: float) -> tuple[np.ndarray, np.ndarray]:
         """Per group, the minimum of sum_u (a - mu w) over valid choices and a minimiser (U, G)."""
-        c = self.a - mu * self.groups.size[None]
+        c = self.a - mu * self.groups.size[None] if mu else self.a
         j1 = c.argmin(axis=2)
-        c1 = np.take_along_axis(c, j1[:, :, None], axis=2)[:, :, 0]
+        c1 = c.min(axis=2)
         total = c1.sum(axis=0)
         G = np.arange(c.shape[1])
         unanimous = (j1 == j1[0]).all(axis=0) & self.groups.forbid[G, j1[0]]
@@ -147,10 +148,9 @@ class _Choices:
             value = value + self.terms[u][masks[:, u]]
         return value, self.groups.size[g[:, None], choice].sum(axis=1)
 
-    def ratio_minimum(self) -> float:
-        """min over rows of value / N (Dinkelbach)."""
-        g, choice = np.zeros(1, np.int64), self._full_cut()
-        value, N = self.exact(g, choice)
+    def ratio_minimum(self, start: tuple[np.ndarray, np.ndarray]) -> float:
+        """min over rows of value / N (Dinkelbach from the row ``start``)."""
+        value, N = self.exact(*start)
         mu = float(value[0] / N[0])
         while True:
             total, j = self.best(mu)
@@ -161,11 +161,6 @@ class _Choices:
             if value[0] / N[0] >= mu:
                 return mu
             mu = float(value[0] / N[0])
-
-    def _full_cut(self) -> np.ndarray:
-        """Choice of the row that cuts everything (group 0, option {} for every unit)."""
-        j = int(np.flatnonzero(self.groups.valid[0] & (self.groups.masks[0] == 0))[0])
-        return np.full((1, self.a.shape[0]), j)
 
     def within(self, mu: float, budget: float) -> tuple[np.ndarray, np.ndarray]:
         """Every (group, choice) with sum_u (a - mu w) <= budget, as arrays (C,), (C, U)."""
@@ -377,18 +372,58 @@ def _resolve(sel: float, value: np.ndarray, N: np.ndarray) -> np.ndarray:
     return np.flatnonzero(cand & eq_mask(phi, float(phi[cand].max())))
 
 
+def tabulated_mip(sel: float, probs: np.ndarray, masks: np.ndarray, N: np.ndarray) -> tuple[float, float, int]:
+    """The MIP by evaluating every row of a :class:`PartitionTable` (spec 6.3).
+    ``probs[u, mask]`` is unit u's probability of its specified value with the
+    inputs in ``mask`` fixed (last column: uncut); ``masks[u, row]`` is the mask
+    partition ``row`` leaves unit u. Returns (phi, normalized phi, row)."""
+    terms = np.log2(probs[:, -1:] / probs)
+    total = terms[0][masks[0]]
+    for u in range(1, len(terms)):
+        total = total + terms[u][masks[u]]
+    phi = sel * total
+    bad = phi <= EPS  # not positive: the reference stops at the first such partition
+    if bad.any():
+        row = int(np.argmax(bad))
+        return float(phi[row]), float(phi[row] / N[row]), row
+    norm = phi / N
+    cand = eq_mask(norm, float(norm.min()))
+    row = int(np.argmax(cand & eq_mask(phi, float(phi[cand].max()))))
+    return float(phi[row]), float(norm[row]), row
+
+
 def effect_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
-    """MIP of one effect purview state, as ``mechanism._mip`` over the full table:
-    ``probs[p, mask]`` is purview unit p's probability of its state with the
-    mechanism units in ``mask`` fixed. Returns (phi, normalized phi, row)."""
+    """MIP of one effect purview state (see :func:`tabulated_mip`): ``probs[p, mask]``
+    is purview unit p's probability of its state with the mechanism units in
+    ``mask`` fixed. Small shapes are tabulated, larger ones searched."""
+    if count_partitions(m, z) <= TABULATED_ROWS:
+        table = partition_table(m, z)
+        return tabulated_mip(sel, probs, table.emask, table.N)
+    return searched_effect_mip(sel, probs, m, z)
+
+
+def cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
+    """MIP of one cause purview state: ``probs[q, mask]`` is mechanism unit q's
+    probability of its state with the purview units in ``mask`` fixed."""
+    if count_partitions(m, z) <= TABULATED_ROWS:
+        table = partition_table(m, z)
+        return tabulated_mip(sel, probs, table.cmask, table.N)
+    return searched_cause_mip(sel, probs, m, z)
+
+
+def searched_effect_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
+    """:func:`effect_mip` by the exact search (no table)."""
     terms = np.log2(probs[:, -1:] / probs)
     if m == 1:
         return (*_row_value(terms, [0] * z, float(z), sel), 0)
-    first = _first_nonpositive_effect(terms, m, z, sel)
-    if first is not None:
-        return first
     choices = _Choices(terms, _mechanism_groups(m))
-    g, choice = _candidates(choices, sel)
+    start = _nonpositive_or_start(choices, sel)
+    if start is None:
+        first = _first_nonpositive_effect(terms, m, z, sel)
+        if first is not None:
+            return first
+        start = _nonpositive_or_start(choices, -np.inf)
+    g, choice = _candidates(choices, sel, start)
     value, N = choices.exact(g, choice)
     keep = _resolve(sel, value, N)
     keep = keep[g[keep] == g[keep].min()]  # rows are ordered by mechanism partition first
@@ -397,17 +432,19 @@ def effect_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, fl
     return phi, phi / float(N[i]), row
 
 
-def cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
-    """MIP of one cause purview state: ``probs[q, mask]`` is mechanism unit q's
-    probability of its state with the purview units in ``mask`` fixed."""
+def searched_cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
+    """:func:`cause_mip` by the exact search (no table)."""
     terms = np.log2(probs[:, -1:] / probs)
     if m == 1:
         return (*_row_value(terms, [0], float(z), sel), 0)
-    first = _first_nonpositive_cause(terms, m, z, sel)
-    if first is not None:
-        return first
     choices = _Choices(terms, _purview_families(z))
-    g, choice = _candidates(choices, sel)
+    start = _nonpositive_or_start(choices, sel)
+    if start is None:
+        first = _first_nonpositive_cause(terms, m, z, sel)
+        if first is not None:
+            return first
+        start = _nonpositive_or_start(choices, -np.inf)
+    g, choice = _candidates(choices, sel, start)
     masks = choices.masks_of(g, choice)
     masks, idx = np.unique(masks, axis=0, return_index=True)
     value, N = choices.exact(g[idx], choice[idx])
@@ -417,9 +454,19 @@ def cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, flo
     return phi, phi / float(N[best[1]]), best[0]
 
 
-def _candidates(choices: _Choices, sel: float) -> tuple[np.ndarray, np.ndarray]:
+def _nonpositive_or_start(choices: _Choices, sel: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """None if some row may have phi <= EPS (the early stop applies), else the
+    row of least value (to start Dinkelbach's iteration from)."""
+    total, j = choices.best(0.0)
+    g = int(total.argmin())
+    if sel * total[g] <= EPS + SLACK * EPS:
+        return None
+    return np.array([g]), j[:, g][None, :]
+
+
+def _candidates(choices: _Choices, sel: float, start: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Every (group, choice) whose normalised phi may tie with the minimum."""
-    lam = choices.ratio_minimum()
+    lam = choices.ratio_minimum(start)
     mu = lam + 4 * EPS * max(abs(lam), EPS / sel)
     return choices.within(mu, SLACK * max(1.0, abs(mu) * float(choices.groups.size.max()) * choices.a.shape[0]))
 
