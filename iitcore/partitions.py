@@ -98,7 +98,7 @@ def cut_matrix(labels: np.ndarray, inputs_cut: np.ndarray, outputs_cut: np.ndarr
 def partition_from_key(k: int, key: int) -> tuple[list[list[int]], list[str], np.ndarray]:
     """(parts, directions, cut matrix) of the partition with enumeration key ``key``."""
     i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
+    labels = set_partition_of_index(k, 1 + i)
     K = int(labels.max()) + 1
     ins, outs = direction_bits(K)
     parts = [[a for a in range(k) if labels[a] == b] for b in range(K)]
@@ -138,3 +138,25 @@ def set_partition_key(labels: Sequence[int], directions: Sequence[int]) -> int:
     for b in order:
         d = 3 * d + int(directions[b])
     return (rank - 1) * 3**k + d
+
+
+def set_partition_of_index(k: int, index: int) -> np.ndarray:
+    """``set_partition_labels(k)[index]`` computed without the table (the inverse
+    of the rank in :func:`set_partition_key`)."""
+    children = []
+    for s in range(k - 1, 0, -1):  # peel off elements 0, 1, ..., k-2
+        offsets = _children_offsets(s)
+        parent = int(np.searchsorted(offsets, index, side="right")) - 1
+        children.append(index - int(offsets[parent]))
+        index = parent
+    labels = [0] * k
+    blocks = 1  # partition of {k-1}: one block, label 0
+    for x, child in zip(range(k - 2, -1, -1), reversed(children)):
+        if child < blocks:
+            labels[x] = child
+        else:  # a new singleton block goes first; the others shift
+            for y in range(x + 1, k):
+                labels[y] += 1
+            labels[x] = 0
+            blocks += 1
+    return np.array(labels, dtype=np.int8)

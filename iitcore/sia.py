@@ -20,7 +20,7 @@ from iitcore.numerics import eq, is_positive, tol
 from iitcore.partitions import (
     DIRECTIONS,
     direction_bits,
-    set_partition_labels,
+    set_partition_of_index,
     system_set_partitions,
 )
 from iitcore.substrate import Substrate, le_states
@@ -344,7 +344,7 @@ def _le(bits: Sequence[int]) -> int:
 
 def _cut_matrix_of(k: int, key: int) -> np.ndarray:
     i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
+    labels = set_partition_of_index(k, 1 + i)
     K = int(labels.max()) + 1
     ins_cut, outs_cut = direction_bits(K)
     la, lb = labels[:, None], labels[None, :]
@@ -372,7 +372,7 @@ def _partition(units: tuple[int, ...], key: int, k: int, normalization: float) -
     if k == 1:
         return Partition(((units[0],),), ("BIDIRECTIONAL",), ((1,),), ((units[0], units[0]),), 1)
     i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
+    labels = set_partition_of_index(k, 1 + i)
     K = int(labels.max()) + 1
     ins_cut, outs_cut = direction_bits(K)
     parts = tuple(tuple(units[a] for a in range(k) if labels[a] == b) for b in range(K))
