@@ -25,10 +25,11 @@ from iitcore.partitions import (
 )
 from iitcore.substrate import Substrate, le_states
 from iitcore.system import System, effect_reachable, expand, input_index
-from iitcore.system_mip import SideSearch, lower_bound_is_positive, tied_minima
+from iitcore.system_mip import SideSearch, first_nonpositive, tied_minima
 
 COMPAT_MODES = ("iit4_2023", "pyphi-feature-iit4")
 CHUNK_ELEMENTS = 1 << 21  # partition-by-direction cells evaluated per block
+ENUMERATED_UNITS = 4  # up to this size every partition is evaluated; larger systems are searched
 
 
 # ---------------------------------------------------------------- results
@@ -260,15 +261,22 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
         phi = min(phi_c, phi_e)
         row = np.array([phi / 1.0, phi, phi_c, phi_e, 1.0])
         return row, 0, [0], not is_positive(phi)
-    side_c, side_e = SideSearch(system.inputs, t_c), SideSearch(system.inputs, t_e)
-    if lower_bound_is_positive(side_c, side_e, sel_c, sel_e, tol(0.0)):
-        found = tied_minima(side_c, side_e, sel_c, sel_e)
-        keys, values = found.keys, found.values
-    else:  # some partition is not positive: the first one in enumeration order is the MIP
-        first_bad, keys, values = enumerated_candidates(system, t_c, t_e, sel_c, sel_e)
-        if first_bad is not None:
-            return first_bad[1], first_bad[0], [first_bad[0]], True
+    candidates = enumerated_candidates if k <= ENUMERATED_UNITS else searched_candidates
+    first_bad, keys, values = candidates(system, t_c, t_e, sel_c, sel_e)
+    if first_bad is not None:  # the first non-positive partition in enumeration order is the MIP
+        return np.asarray(first_bad[1]), first_bad[0], [first_bad[0]], True
     return _resolve_ties(system, keys, values, compat)
+
+
+def searched_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):
+    """:func:`enumerated_candidates` by the exact search of :mod:`iitcore.system_mip`
+    (the first non-positive partition, else only the partitions tied near the minimum)."""
+    side_c, side_e = SideSearch(system.inputs, t_c), SideSearch(system.inputs, t_e)
+    first_bad = first_nonpositive(side_c, side_e, sel_c, sel_e, tol(0.0))
+    if first_bad is not None:
+        return first_bad, None, None
+    found = tied_minima(side_c, side_e, sel_c, sel_e)
+    return None, found.keys, found.values
 
 
 def enumerated_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):

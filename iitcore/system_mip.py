@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 import numpy as np
 
@@ -208,16 +209,20 @@ class SideSearch:
         g = self.g_sum[self.tern[B] + 2 * self.tern[rest]] - mu * self.size[B] * self.size[rest]
         return g, f[B]
 
-    def tables(self, mu: float) -> _Tables:
-        """The recursion's tables for one mu."""
+    def tables(self, mu: float, allowed: np.ndarray | None = None) -> _Tables:
+        """The recursion's tables for one mu; ``allowed[B]`` False excludes block B."""
         k = self.k
         f = self._f(mu)
+        if allowed is not None:
+            f = np.where(allowed, f, np.inf)
         E_in = _partition_dp(f[None, :], k)[0]
         V = np.full(1 << k, np.inf)
         V[0] = _split_minimum(f[None, :], E_in[None, :], k)[0]
         E_out = []
         for s, O, G, pair, sizes in self._groups:
             cost = np.minimum(f[G], self.g_sum[pair] - mu * sizes)
+            if allowed is not None:
+                cost = np.where(allowed[G], cost, np.inf)
             E = _partition_dp(cost, s)
             V[O] = _split_minimum(cost, E, s) if s == k else E_in[self.full ^ O] + E[:, -1]
             E_out.append(E)
@@ -232,9 +237,53 @@ class SideSearch:
         out[G[row]] = tables.E_out[s - 1][row]
         return out
 
-    def minimum(self, mu: float) -> float:
-        """min over partitions of F/sel - mu N."""
-        return float(self.tables(mu).V.min())
+    def minimum(self, mu: float, allowed: np.ndarray | None = None) -> float:
+        """min over partitions (with allowed blocks only) of F/sel - mu N."""
+        return float(self.tables(mu, allowed).V.min())
+
+    def first_at_most(self, limit: float) -> Theta | None:
+        """The first partition in enumeration order with F/sel <= limit, or None.
+
+        Set partitions are ordered by a tree (spec 4.2: element x is prepended,
+        x = k-2 .. 0, to a block of a partition of x+1 .. k-1, in block order,
+        or as a new first block); each subtree is a contiguous range of keys.
+        Going down, the first child whose subtree holds such a partition is
+        kept, tested by the exact minimum over that subtree (the recursion with
+        only the blocks that respect the elements placed so far); at the leaf,
+        the first direction assignment in product order."""
+        k = self.k
+        if self.minimum(0.0) > limit:
+            return None
+        order = [1 << (k - 1)]  # blocks of the elements placed so far, generator order
+        masks = np.arange(1 << k, dtype=np.int64)
+        for x in range(k - 2, -1, -1):
+            placed = self.full & ~((1 << x) - 1)
+            children = [order[:c] + [order[c] | 1 << x] + order[c + 1 :] for c in range(len(order))]
+            children.append([1 << x] + order)
+            best = None
+            for child in children:
+                inside = masks & placed
+                allowed = (inside == 0) | np.isin(inside, child)
+                value = self.minimum(0.0, allowed)
+                if value <= limit:
+                    best = (value, child)
+                    break
+                if best is None or value < best[0]:
+                    best = (value, child)
+            order = best[1]
+        K = len(order)
+        digits = np.array(list(product(range(3), repeat=K)), dtype=np.int64).reshape(-1, K)
+        blocks = np.array(order, dtype=np.int64)
+        O = ((digits != CAUSE) * blocks).sum(axis=1)
+        F = np.zeros(len(digits))
+        for b, B in enumerate(blocks):
+            rest = O & ~B
+            g = self.g_sum[self.tern[B] + 2 * self.tern[rest]]
+            F += np.where(digits[:, b] == EFFECT, g, self.f_sum[B])
+        hits = np.flatnonzero(F <= limit)
+        if not len(hits):
+            return None
+        return tuple((int(B), int(d)) for B, d in zip(blocks, digits[hits[0]]))
 
     def value(self, theta: Theta) -> tuple[float, int]:
         """(F / sel, N) of one partition, summed directly."""
@@ -333,9 +382,30 @@ class Candidates:
     values: np.ndarray  # rows: normalized, phi, phi_c, phi_e, N (as sia._search)
 
 
-def lower_bound_is_positive(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: float, threshold: float) -> bool:
-    """True if every partition has phi = min(phi_c, phi_e) > threshold (no early stop)."""
-    return all(sel * side.minimum(0.0) > threshold for side, sel in ((cause, sel_c), (effect, sel_e)))
+def first_nonpositive(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: float, threshold: float):
+    """(key, values row) of the first partition in enumeration order with
+    phi = min(sel_c F_c, sel_e F_e) <= threshold, or None if there is none."""
+    k = cause.k
+    margin = 1e-15 + 1e-12 * threshold
+    found = []
+    for side, sel in ((cause, sel_c), (effect, sel_e)):
+        theta = side.first_at_most(np.inf if sel <= 0 else (threshold + margin) / sel)
+        if theta is not None:
+            found.append((theta_key(k, theta), theta))
+    for key, theta in sorted(found):
+        row = _values(cause, effect, sel_c, sel_e, theta)
+        if row[1] <= threshold:
+            return key, row
+    return None
+
+
+def _values(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: float, theta: Theta) -> list[float]:
+    """[normalized phi, phi, phi_c, phi_e, N] of one partition."""
+    Fc, N = cause.value(theta)
+    Fe, _ = effect.value(theta)
+    phi_c, phi_e = sel_c * Fc, sel_e * Fe
+    phi = min(phi_c, phi_e)
+    return [phi / N, phi, phi_c, phi_e, float(N)]
 
 
 def tied_minima(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: float) -> Candidates:
@@ -350,12 +420,5 @@ def tied_minima(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: floa
         for theta in side.solutions(side.tables(mu), 1e-12 * max(1.0, abs(mu) * k * k)):
             found.setdefault(theta_key(k, theta), theta)
     keys = np.array(sorted(found), dtype=np.int64)
-    rows = []
-    for key in keys:
-        theta = found[int(key)]
-        Fc, N = cause.value(theta)
-        Fe, _ = effect.value(theta)
-        phi_c, phi_e = sel_c * Fc, sel_e * Fe
-        phi = min(phi_c, phi_e)
-        rows.append([phi / N, phi, phi_c, phi_e, float(N)])
+    rows = [_values(cause, effect, sel_c, sel_e, found[int(key)]) for key in keys]
     return Candidates(keys, np.array(rows, dtype=float).T.reshape(5, len(keys)))

@@ -44,15 +44,16 @@ def random_substrate(n: int, seed: int, density: float, deterministic: bool, coa
         return iitcore.Substrate.from_tpm(tpm, cm)
 
 
-def enumerated_search(system, cause, effect, info, compat):
-    """The MIP by visiting every partition in enumeration order (the code before the search)."""
+def mip(system, cause, effect, info, compat, candidates):
+    """The MIP from ``sia.enumerated_candidates`` (every partition in enumeration
+    order, the code before the search) or ``sia.searched_candidates``."""
     t_e = sia_module._unit_terms(system, "effect", effect)
     t_c = sia_module._unit_terms(system, "cause", cause)
     sel_c = float(info.cause_selectivity[sia_module._le(cause)])
     sel_e = float(info.effect_forward[sia_module._le(effect)])
-    first_bad, keys, values = sia_module.enumerated_candidates(system, t_c, t_e, sel_c, sel_e)
+    first_bad, keys, values = candidates(system, t_c, t_e, sel_c, sel_e)
     if first_bad is not None:
-        return first_bad[1], first_bad[0], [first_bad[0]], True
+        return np.asarray(first_bad[1]), first_bad[0], [first_bad[0]], True
     return sia_module._resolve_ties(system, keys, values, compat)
 
 
@@ -80,8 +81,8 @@ def test_system_search_equals_full_enumeration(params, compat):
     info = sia_module.intrinsic_information(system)
     assume(sia_module._strongly_connected(system.cm) and min(info.ii_cause, info.ii_effect) > 0)
     for cause, effect in product(info.cause_states[:2], info.effect_states[:2]):
-        ours = sia_module._search(system, cause, effect, info, compat)
-        full = enumerated_search(system, cause, effect, info, compat)
+        ours = mip(system, cause, effect, info, compat, sia_module.searched_candidates)
+        full = mip(system, cause, effect, info, compat, sia_module.enumerated_candidates)
         np.testing.assert_allclose(ours[0], full[0], rtol=1e-12, atol=1e-13)
         assert ours[1:] == full[1:]  # the MIP key, the tied MIPs, the early-stop flag
 
@@ -211,3 +212,23 @@ def test_seven_unit_phi_structure():
     rotated = {tuple(sorted((q + 1) % n for q in d.mechanism)): d.phi for d in shifted.distinctions}
     assert rotated == pytest.approx({d.mechanism: d.phi for d in res.distinctions}, rel=1e-9)
     # (relations may differ: the null SIA's congruence filter takes the first tied system states)
+
+
+@pytest.mark.parametrize("compat", COMPAT_MODES)
+def test_reference_networks_searched_as_enumerated(compat, monkeypatch):
+    """Every reference network's SIA is the same whether its partitions are searched or enumerated."""
+    from tests.reference import networks, substrate
+
+    for net in networks():
+        if not net["results"].get("sia"):
+            continue
+        sub = substrate(net)
+        monkeypatch.setattr(sia_module, "ENUMERATED_UNITS", 99)
+        enumerated = iitcore.sia(sub, net["state"], compat=compat).to_dict()
+        monkeypatch.setattr(sia_module, "ENUMERATED_UNITS", 1)
+        searched = iitcore.sia(sub, net["state"], compat=compat).to_dict()
+        for key in ("phi", "signed_phi", "phi_cause", "phi_effect", "normalized_phi"):
+            assert searched[key] == pytest.approx(enumerated[key], rel=1e-12, abs=1e-13), (net["name"], key)
+        for key in ("partition", "mip_search_shortcircuited", "cause_state", "effect_state"):
+            assert searched[key] == enumerated[key], (net["name"], key)
+        assert [m["cut_matrix"] for m in searched["ties"].get("mips", [])] == [m["cut_matrix"] for m in enumerated["ties"].get("mips", [])]
