@@ -7,7 +7,8 @@ For dense probabilistic systems (``bench_sia.dense_logistic``) it times
 phi_s (n = 7..12) and the Phi-structure (n = 5..8) with today's code and
 with the code before the MIP searches, loaded from git at run time
 (commit ``BEFORE``: full enumeration of system partitions, tabulated
-mechanism partitions), where that code runs. Every case runs in its own
+mechanism partitions), where that code runs; a short case is the best of up
+to 3 runs. Every case runs in its own
 process on one core (BLAS threads pinned to 1) under an address-space
 limit (``--memory-gb``, default 8), so the peak memory is per case and a
 runaway case cannot take the machine down. The machine is shared: compare
@@ -70,19 +71,21 @@ def run_case(kind: str, n: int, code: str) -> dict:
         sia, phi_structure = iitcore.sia, iitcore.phi_structure
     sub = dense_logistic(n)
     state = (0,) * n
-    start = time.perf_counter()
-    try:
-        if kind == "sia":
-            res = sia(sub, state)
-            value, detail = res.phi, f"N={res.partition.normalization} early stop={res.mip_search_shortcircuited}"
-        else:
-            res = phi_structure(sub, state)
-            value, detail = res.big_phi, f"{len(res.distinctions)} distinctions, {res.n_relations} relations"
-    except (ValueError, MemoryError) as err:
-        return {"error": f"{type(err).__name__}: {str(err)[:60]}"}
-    seconds = time.perf_counter() - start
+    seconds = []
+    while not seconds or (sum(seconds) < 2.0 and len(seconds) < 3):  # best of up to 3 runs when short
+        start = time.perf_counter()
+        try:
+            if kind == "sia":
+                res = sia(sub, state)
+                value, detail = res.phi, f"N={res.partition.normalization} early stop={res.mip_search_shortcircuited}"
+            else:
+                res = phi_structure(sub, state)
+                value, detail = res.big_phi, f"{len(res.distinctions)} distinctions, {res.n_relations} relations"
+        except (ValueError, MemoryError) as err:
+            return {"error": f"{type(err).__name__}: {str(err)[:60]}"}
+        seconds.append(time.perf_counter() - start)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "value": value, "detail": detail, "peak_mb": peak_mb}
+    return {"seconds": min(seconds), "value": value, "detail": detail, "peak_mb": peak_mb}
 
 
 def child(kind: str, n: int, code: str, memory_gb: float, timeout: float) -> dict:

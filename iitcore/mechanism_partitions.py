@@ -26,6 +26,7 @@ from iitcore.partitions import set_partition_labels
 MAX_ROWS = 1 << 23  # partitions tabulated for one (mechanism, purview) shape (6 x 6 has 2.2M)
 
 
+@lru_cache(maxsize=256)
 def count_partitions(m: int, z: int) -> int:
     """Number of JOINT_PARTITION_ALL partitions: sum_r S(m, r) (r+1)^z, less the
     2^z - 1 that give purview units to an unsplit mechanism."""
