@@ -7,9 +7,9 @@ rest uniformly averaged. :func:`cut_table` tabulates, per unit, that
 probability for every (input state, averaged-input mask); a partition then
 only changes which mask each unit uses. With the specified state fixed, the
 integration of a partition is the selectivity times a sum of per-unit
-``log2(uncut / cut)`` terms (spec 4.8 applied to mechanisms), so all
-partitions of a (mechanism, purview) pair are evaluated with a few array
-gathers over :class:`~iitcore.mechanism_partitions.PartitionTable`.
+``log2(uncut / cut)`` terms (spec 4.8 applied to mechanisms); the MIP over
+the partitions of a (mechanism, purview) pair is found by
+:mod:`iitcore.mechanism_mip`.
 """
 
 from __future__ import annotations

@@ -413,17 +413,10 @@ def cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, flo
 
 def searched_effect_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
     """:func:`effect_mip` by the exact search (no table)."""
-    terms = np.log2(probs[:, -1:] / probs)
-    if m == 1:
-        return (*_row_value(terms, [0] * z, float(z), sel), 0)
-    choices = _Choices(terms, _mechanism_groups(m))
-    start = _nonpositive_or_start(choices, sel)
-    if start is None:
-        first = _first_nonpositive_effect(terms, m, z, sel)
-        if first is not None:
-            return first
-        start = _nonpositive_or_start(choices, -np.inf)
-    g, choice = _candidates(choices, sel, start)
+    found = _search(sel, probs, m, z, _mechanism_groups(m), _first_nonpositive_effect)
+    if not isinstance(found[0], _Choices):
+        return found
+    choices, g, choice = found
     value, N = choices.exact(g, choice)
     keep = _resolve(sel, value, N)
     keep = keep[g[keep] == g[keep].min()]  # rows are ordered by mechanism partition first
@@ -434,24 +427,32 @@ def searched_effect_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[
 
 def searched_cause_mip(sel: float, probs: np.ndarray, m: int, z: int) -> tuple[float, float, int]:
     """:func:`cause_mip` by the exact search (no table)."""
+    found = _search(sel, probs, m, z, _purview_families(z), _first_nonpositive_cause)
+    if not isinstance(found[0], _Choices):
+        return found
+    choices, g, choice = found
+    masks, idx = np.unique(choices.masks_of(g, choice), axis=0, return_index=True)
+    value, N = choices.exact(g[idx], choice[idx])
+    keep = _resolve(sel, value, N)
+    row, i = min((_first_row_of_map(m, z, masks[i]), i) for i in keep)
+    phi = sel * float(value[i])
+    return phi, phi / float(N[i]), row
+
+
+def _search(sel: float, probs: np.ndarray, m: int, z: int, groups: _Groups, first_nonpositive):
+    """The reference's early-stop result (phi, normalized phi, row) if some row is
+    not positive, else (choices, candidate groups, candidate choices)."""
     terms = np.log2(probs[:, -1:] / probs)
-    if m == 1:
-        return (*_row_value(terms, [0], float(z), sel), 0)
-    choices = _Choices(terms, _purview_families(z))
+    if m == 1:  # one row: everything cut
+        return (*_row_value(terms, [0] * len(terms), float(z), sel), 0)
+    choices = _Choices(terms, groups)
     start = _nonpositive_or_start(choices, sel)
     if start is None:
-        first = _first_nonpositive_cause(terms, m, z, sel)
+        first = first_nonpositive(terms, m, z, sel)
         if first is not None:
             return first
         start = _nonpositive_or_start(choices, -np.inf)
-    g, choice = _candidates(choices, sel, start)
-    masks = choices.masks_of(g, choice)
-    masks, idx = np.unique(masks, axis=0, return_index=True)
-    value, N = choices.exact(g[idx], choice[idx])
-    keep = _resolve(sel, value, N)
-    best = min((_first_row_of_map(m, z, masks[i]), i) for i in keep)
-    phi = sel * float(value[best[1]])
-    return phi, phi / float(N[best[1]]), best[0]
+    return (choices, *_candidates(choices, sel, start))
 
 
 def _nonpositive_or_start(choices: _Choices, sel: float) -> tuple[np.ndarray, np.ndarray] | None:
