@@ -39,6 +39,12 @@ walk that takes a block only if its cost plus the exact minimum E of the
 rest fits the remaining budget, so no branch is a dead end. With mu just
 above the minimum this lists every partition whose normalised phi ties with
 the minimum (a superset; the caller keeps the exact ties).
+
+**Early stop.** The reference stops at the first partition (enumeration
+order) whose phi is not positive; :meth:`SideSearch.first_at_most` finds it
+by descending the enumeration tree with the exact minimum of each subtree
+(the same recursion restricted to blocks that respect the elements placed
+so far), about k^2 / 2 restricted passes at most.
 """
 
 from __future__ import annotations
@@ -308,7 +314,9 @@ class SideSearch:
                 for outer, _ in self._walk(mu, f, E_O, O, O, budget - c_in, single=O != self.full):
                     yield inner + outer
 
-    def _walk(self, mu, f, E, O, T, budget, single) -> Iterator[tuple[Theta, float]]:
+    def _walk(
+        self, mu: float, f: np.ndarray, E: np.ndarray, O: int | None, T: int, budget: float, single: bool
+    ) -> Iterator[tuple[Theta, float]]:
         """Partitions of T (CAUSE blocks if O is None, else EFFECT/BIDIRECTIONAL
         blocks within O) with cost <= budget; ``single`` allows one block."""
         if T == 0:
@@ -340,38 +348,26 @@ def _submasks(mask: int) -> np.ndarray:
     return out
 
 
-def ratio_minimum(side: SideSearch) -> tuple[float, Theta]:
-    """min over partitions of F/(sel N) and a minimiser, by Dinkelbach's iteration."""
-    theta: Theta = ((1, CAUSE), (side.full ^ 1, CAUSE))  # any partition to start from
-    F, N = side.value(theta)
+def ratio_minimum(side: SideSearch) -> float:
+    """min over partitions of F/(sel N), by Dinkelbach's iteration."""
+    F, N = side.value(((1, CAUSE), (side.full ^ 1, CAUSE)))  # any partition to start from
     mu = F / N
     while True:
         tables = side.tables(mu)
         g_min = float(tables.V.min())
         scale = 1e-12 * max(1.0, abs(mu) * side.k * side.k)
         if g_min >= -scale:
-            return mu, theta
-        candidate = next(side.solutions(tables, g_min + scale))
-        F, N = side.value(candidate)
+            return mu
+        F, N = side.value(next(side.solutions(tables, g_min + scale)))
         if F / N >= mu:  # rounding: no strictly better ratio
-            return mu, theta
-        mu, theta = F / N, candidate
-
-
-def theta_labels(k: int, theta: Theta) -> tuple[np.ndarray, list[int]]:
-    """(block label per unit, direction per block) of a partition."""
-    labels = np.zeros(k, dtype=np.int64)
-    for i, (B, _) in enumerate(theta):
-        for a in range(k):
-            if B >> a & 1:
-                labels[a] = i
-    return labels, [d for _, d in theta]
+            return mu
+        mu = F / N
 
 
 def theta_key(k: int, theta: Theta) -> int:
     """The partition's global enumeration key (see :mod:`iitcore.partitions`)."""
-    labels, dirs = theta_labels(k, theta)
-    return set_partition_key(labels, dirs)
+    labels = [next(i for i, (B, _) in enumerate(theta) if B >> a & 1) for a in range(k)]
+    return set_partition_key(labels, [d for _, d in theta])
 
 
 @dataclass(frozen=True)
@@ -412,7 +408,7 @@ def tied_minima(cause: SideSearch, effect: SideSearch, sel_c: float, sel_e: floa
     """Every partition whose normalised phi = min(sel_c F_c, sel_e F_e) / N is within
     a few tolerances of the minimum, with its exact values (requires phi > 0 throughout)."""
     k = cause.k
-    lam = min(sel * ratio_minimum(side)[0] for side, sel in ((cause, sel_c), (effect, sel_e)))
+    lam = min(sel * ratio_minimum(side) for side, sel in ((cause, sel_c), (effect, sel_e)))
     limit = lam + 4e-13 * max(abs(lam), 1.0)
     found: dict[int, Theta] = {}
     for side, sel in ((cause, sel_c), (effect, sel_e)):

@@ -17,7 +17,7 @@ from iitcore.mechanism_mip import searched_cause_mip, searched_effect_mip, tabul
 from iitcore.mechanism_partitions import parts_of_row, partition_table, purview_assignments, row_of
 from iitcore.partitions import direction_bits, set_partition_key, set_partition_labels
 from iitcore.system import expand
-from iitcore.system_mip import SideSearch
+from iitcore.system_mip import SideSearch, theta_key
 
 sia_module = importlib.import_module("iitcore.sia")
 
@@ -122,14 +122,9 @@ def test_dynamic_programme_minimum_equals_brute_force(n, seed, density, coarse, 
         values[set_partition_key(list(labels), list(dirs))] = F - mu * N
     best = min(values.values())
     assert side.minimum(mu) == pytest.approx(best, abs=1e-12)
-    listed = {set_partition_key(*_labels_dirs(n, t)) for t in side.solutions(side.tables(mu), best + 1e-9)}
+    listed = {theta_key(n, t) for t in side.solutions(side.tables(mu), best + 1e-9)}
     assert {key for key, v in values.items() if v <= best + 1e-9 - 1e-12} <= listed
     assert listed <= {key for key, v in values.items() if v <= best + 1e-9 + 1e-12}
-
-
-def _labels_dirs(n: int, theta) -> tuple[list[int], list[int]]:
-    labels = [next(i for i, (B, _) in enumerate(theta) if B >> a & 1) for a in range(n)]
-    return labels, [d for _, d in theta]
 
 
 def test_partition_keys_invert_the_enumeration():
