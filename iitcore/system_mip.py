@@ -56,11 +56,23 @@ from itertools import product
 
 import numpy as np
 
-from iitcore.partitions import set_partition_key
+from iitcore.partitions import set_partition_key, set_partition_of_index
 
 CAUSE, EFFECT, BIDIRECTIONAL = 0, 1, 2  # direction digits of partitions.DIRECTIONS
 
 Theta = tuple[tuple[int, int], ...]  # (block bitmask, direction digit) per block
+PREFIX_SCANNED = 64  # set partitions checked one by one before the early-stop descent
+
+
+def bell(k: int) -> int:
+    """Number of set partitions of k elements."""
+    row = [1]
+    for _ in range(k - 1):
+        nxt = [row[-1]]
+        for x in row:
+            nxt.append(nxt[-1] + x)
+        row = nxt
+    return row[-1]
 
 
 # ------------------------------------------------------------ subset tables
@@ -256,10 +268,16 @@ class SideSearch:
         Going down, the first child whose subtree holds such a partition is
         kept, tested by the exact minimum over that subtree (the recursion with
         only the blocks that respect the elements placed so far); at the leaf,
-        the first direction assignment in product order."""
+        the first direction assignment in product order. The first
+        ``PREFIX_SCANNED`` set partitions are checked directly first."""
         k = self.k
         if self.minimum(0.0) > limit:
             return None
+        for index in range(1, min(PREFIX_SCANNED, bell(k))):  # the first few directly: cheap
+            labels = set_partition_of_index(k, index)
+            theta = self._first_direction([sum(1 << a for a in range(k) if labels[a] == b) for b in range(labels.max() + 1)], limit)
+            if theta is not None:
+                return theta
         order = [1 << (k - 1)]  # blocks of the elements placed so far, generator order
         masks = np.arange(1 << k, dtype=np.int64)
         for x in range(k - 2, -1, -1):
@@ -277,7 +295,14 @@ class SideSearch:
                 if best is None or value < best[0]:
                     best = (value, child)
             order = best[1]
+        return self._first_direction(order, limit)
+
+    def _first_direction(self, order: list[int], limit: float) -> Theta | None:
+        """The set partition with blocks ``order`` (generator order) under its first
+        direction assignment (product order) with F/sel <= limit, or None."""
         K = len(order)
+        if K < 2:
+            return None
         digits = np.array(list(product(range(3), repeat=K)), dtype=np.int64).reshape(-1, K)
         blocks = np.array(order, dtype=np.int64)
         O = ((digits != CAUSE) * blocks).sum(axis=1)
