@@ -227,3 +227,21 @@ def test_reference_networks_searched_as_enumerated(compat, monkeypatch):
         for key in ("partition", "mip_search_shortcircuited", "cause_state", "effect_state"):
             assert searched[key] == enumerated[key], (net["name"], key)
         assert [m["cut_matrix"] for m in searched["ties"].get("mips", [])] == [m["cut_matrix"] for m in enumerated["ties"].get("mips", [])]
+
+
+@pytest.mark.parametrize(("n", "coarse"), [(6, True), (7, False), (8, True), (9, False)])
+def test_dense_irreducible_systems_equal_full_enumeration(n, coarse):
+    """Dense logistic systems, probabilities rounded coarsely (ties) or finely."""
+    rng = np.random.default_rng(n)
+    weights = rng.uniform(0.0, 0.3, (n, n))
+    spins = ((np.arange(1 << n)[:, None] >> np.arange(n)) & 1) * 2 - 1
+    tpm = 1.0 / (1.0 + np.exp(-4.0 * (spins @ weights)))
+    sub = iitcore.Substrate.from_tpm(np.round(tpm, 2 if coarse else 4))
+    system = expand(sub, (0,) * n, tuple(range(n)))
+    info = sia_module.intrinsic_information(system)
+    cause, effect = info.cause_states[0], info.effect_states[0]
+    for compat in COMPAT_MODES:
+        ours = mip(system, cause, effect, info, compat, sia_module.searched_candidates)
+        full = mip(system, cause, effect, info, compat, sia_module.enumerated_candidates)
+        np.testing.assert_allclose(ours[0], full[0], rtol=1e-12, atol=1e-13)
+        assert ours[1:] == full[1:]
