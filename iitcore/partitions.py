@@ -14,9 +14,9 @@ loops over partitions in Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from collections.abc import Sequence
 from itertools import product
 
 import numpy as np
@@ -95,17 +95,6 @@ def cut_matrix(labels: np.ndarray, inputs_cut: np.ndarray, outputs_cut: np.ndarr
     return (la != lb) & (inputs_cut[lb] | outputs_cut[la])
 
 
-def partition_from_key(k: int, key: int) -> tuple[list[list[int]], list[str], np.ndarray]:
-    """(parts, directions, cut matrix) of the partition with enumeration key ``key``."""
-    i, d = divmod(int(key), 3**k)
-    labels = set_partition_of_index(k, 1 + i)
-    K = int(labels.max()) + 1
-    ins, outs = direction_bits(K)
-    parts = [[a for a in range(k) if labels[a] == b] for b in range(K)]
-    dirs = [DIRECTIONS[1 * bool(outs[d, b]) + bool(ins[d, b] and outs[d, b])] for b in range(K)]
-    return parts, dirs, cut_matrix(labels, ins[d], outs[d])
-
-
 @lru_cache(maxsize=32)
 def _children_offsets(s: int) -> np.ndarray:
     """For the set partitions of s elements in reference order, the index of
@@ -122,8 +111,8 @@ def _children_offsets(s: int) -> np.ndarray:
 def set_partition_key(labels: Sequence[int], directions: Sequence[int]) -> int:
     """Global enumeration key ``i * 3**k + d`` of the directional partition
     with block ``labels[a]`` per unit and ``directions[b]`` (0 CAUSE, 1 EFFECT,
-    2 BIDIRECTIONAL) per block label b: the inverse of :func:`partition_from_key`,
-    computed without tabulating the set partitions."""
+    2 BIDIRECTIONAL) per block label b, computed without tabulating the set
+    partitions (:func:`set_partition_of_index` inverts the set-partition rank)."""
     k = len(labels)
     order = [labels[k - 1]]  # block labels in the generator's block order
     rank = 0
