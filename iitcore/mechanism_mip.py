@@ -274,14 +274,17 @@ def _row_value(terms: np.ndarray, masks: list[int], N: float, sel: float) -> tup
     return phi, phi / N
 
 
-def _effect_row(terms: np.ndarray, m: int, z: int, s: int, assignment: list[int], sel: float):
+def _effect_row(terms: np.ndarray, m: int, s: int, assignment: list[int], sel: float) -> tuple[float, float, int]:
+    """(phi, normalized phi, row) of effect row (s, assignment), summed as the reference."""
     masks = _mechanism_groups(m).masks[s]
     ms = [int(masks[k]) for k in assignment]
     N = float(sum(m - bin(x).count("1") for x in ms))
     return (*_row_value(terms, ms, N, sel), row_of(m, s, assignment))
 
 
-def _cause_row(terms: np.ndarray, m: int, z: int, s: int, assignment: list[int], sel: float):
+def _cause_row(terms: np.ndarray, m: int, s: int, assignment: list[int], sel: float) -> tuple[float, float, int]:
+    """(phi, normalized phi, row) of cause row (s, assignment), summed as the reference."""
+    z = len(assignment)
     labels = set_partition_labels(m)[s]
     part_mask = [sum(1 << p for p in range(z) if assignment[p] == k) for k in range(int(labels.max()) + 2)]
     ms = [part_mask[int(labels[q])] for q in range(m)]
@@ -296,14 +299,14 @@ def _first_nonpositive_effect(terms: np.ndarray, m: int, z: int, sel: float):
     for s in np.flatnonzero(sel * minima <= EPS + SLACK * EPS):
         s = int(s)
         if s == 0:
-            return _effect_row(terms, m, z, 0, [1] * z, sel)
+            return _effect_row(terms, m, 0, [1] * z, sel)
         parts = int(groups.valid[s].sum())
         blockcost = np.zeros((1 << z, parts))
         for p in range(z):
             blockcost += ((np.arange(1 << z) >> p) & 1)[:, None] * terms[p][groups.masks[s, :parts]][None, :]
         assignment = _first_in_order(blockcost, 0.0, EPS / sel, z)
         if assignment is not None:
-            result = _effect_row(terms, m, z, s, assignment, sel)
+            result = _effect_row(terms, m, s, assignment, sel)
             if result[0] <= EPS:
                 return result
     return None
@@ -349,14 +352,14 @@ def _first_nonpositive_cause(terms: np.ndarray, m: int, z: int, sel: float):
         for i in np.flatnonzero(sel * minima <= EPS + SLACK * EPS):
             s = lo + int(i)
             if s == 0:
-                return _cause_row(terms, m, z, 0, [1] * z, sel)
+                return _cause_row(terms, m, 0, [1] * z, sel)
             r = int(labels_all[s].max()) + 1
             part = T[i, :r, :]
             base = float(part[:, 0].sum())
             blockcost = np.concatenate([part.T - part[:, 0][None, :], np.zeros((1 << z, 1))], axis=1)
             assignment = _first_in_order(blockcost, base, EPS / sel, z)
             if assignment is not None:
-                result = _cause_row(terms, m, z, s, assignment, sel)
+                result = _cause_row(terms, m, s, assignment, sel)
                 if result[0] <= EPS:
                     return result
         lo, size = hi, size * 4
