@@ -61,6 +61,7 @@ class BruteForcePosterior:
         self.state = state
         self.total = float(likelihood.sum())
         self._grid = likelihood.reshape([2] * n, order="F") if n else likelihood
+        self._cache: dict[tuple[int, ...], np.ndarray] = {}
 
     @property
     def reachable(self) -> bool:
@@ -70,9 +71,13 @@ class BruteForcePosterior:
         """Joint posterior of the prior states of ``units`` (sorted), little-endian."""
         if not self.reachable:
             raise _unreachable(self.state)
-        others = tuple(i for i in range(self.n) if i not in units)
-        m = self._grid.sum(axis=others) if others else self._grid
-        return np.asarray(m, float).reshape(-1, order="F") / self.total
+        if units not in self._cache:
+            others = tuple(i for i in range(self.n) if i not in units)
+            m = self._grid.sum(axis=others) if others else self._grid
+            table = np.asarray(m, float).reshape(-1, order="F") / self.total
+            table.setflags(write=False)
+            self._cache[units] = table
+        return self._cache[units]
 
 
 # ------------------------------------------------------------ elimination
@@ -368,8 +373,9 @@ class EliminationPosterior:
                 what = f"units {list(units)}"
                 group_t = tuple(group)
                 pieces.append((group_t, self._tree(c, what).joint(group_t, what)))
-            table = _normalised(_contract(pieces, units))  # units in no factor stay uniform
-            self._cache[units] = table.reshape(-1, order="F")
+            table = _normalised(_contract(pieces, units)).reshape(-1, order="F")  # units in no factor stay uniform
+            table.setflags(write=False)
+            self._cache[units] = table
         return self._cache[units]
 
 

@@ -252,6 +252,7 @@ class PotentialGraph:
 
 _POTENTIAL = KeyedCache("potential graph (by wiring)", 64)
 _SEARCH = KeyedCache("effect-side subsets (by wiring, component, states of it and its inputs)", 4096)
+_CHECKS = KeyedCache("cause side and reachability (by wiring, candidate, states, background posteriors)", 65536)
 
 
 def potential_graph(substrate: Substrate) -> PotentialGraph:
@@ -339,6 +340,17 @@ def _check(units: tuple[int, ...], substrate: Substrate, state: tuple[int, ...],
     return None
 
 
+def _check_key(units: tuple[int, ...], substrate: Substrate, state: tuple[int, ...]) -> tuple:
+    """Everything :func:`_check` depends on: the candidate's and its inputs' states, its background's posterior."""
+    member = set(units)
+    post = posterior(substrate, state)
+    background = []
+    for j in units:
+        bg = tuple(i for i in substrate.inputs[j] if i not in member)
+        background.append((tuple(state[i] for i in bg), post.marginal(bg).tobytes() if bg else b""))
+    return wiring_key(substrate), units, tuple(state[u] for u in units), tuple(background)
+
+
 def _effect_example(units: tuple[int, ...], pot_in: tuple[tuple[int, ...], ...], effect: _EffectInputs) -> dict:
     member = set(units)
     ineffective = []
@@ -391,15 +403,15 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
                                    "examples": [_effect_example(u, graph.inputs, effect) for u in search.examples]}
         kept = 0
         for units in search.subsets:
-            record = _check(units, substrate, st, cause)
+            record = _CHECKS.get(_check_key(units, substrate, st), lambda: _check(units, substrate, st, cause))
             if record is None:
                 candidates.append(units)
                 kept += 1
                 continue
-            group = groups.setdefault(record.pop("reason"), {"component": list(comp), "count": 0, "examples": []})
+            group = groups.setdefault(record["reason"], {"component": list(comp), "count": 0, "examples": []})
             group["count"] += 1
             if len(group["examples"]) < PRUNED_EXAMPLES:
-                group["examples"].append(record)
+                group["examples"].append({k: v for k, v in record.items() if k != "reason"})
         pruned.extend({"reason": reason, **group} for reason, group in groups.items())
         beyond = (1 << k) - 1 - _count(0, k, bound)
         complete &= beyond == 0
