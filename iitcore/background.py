@@ -26,7 +26,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from iitcore.cache import KeyedCache, wiring_key
+from iitcore.cache import KeyedCache, register_memo, wiring_key
 from iitcore.errors import EliminationWidthError, InvalidSubstrateError, StateUnreachableError
 from iitcore.substrate import Substrate, le_states
 
@@ -386,6 +386,9 @@ def _posterior(
     if method == "brute" or (method == "auto" and substrate.n <= BRUTE_FORCE_UNITS):
         return BruteForcePosterior(substrate, state)
     return EliminationPosterior(substrate, state, max_width)
+
+
+register_memo("posteriors (by substrate object and state)", _posterior)
 
 
 def posterior(

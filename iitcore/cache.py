@@ -20,6 +20,7 @@ V = TypeVar("V")
 
 _ENABLED = True
 _REGISTRY: dict[str, "KeyedCache"] = {}
+_MEMOS: dict[str, Any] = {}  # functools.lru_cache functions (memos of one object's results; always on)
 
 
 class KeyedCache:
@@ -51,18 +52,30 @@ class KeyedCache:
         self.hits = self.misses = 0
 
 
+def register_memo(name: str, memo: Any) -> None:
+    """Report and clear an ``functools.lru_cache`` function with the caches (``caching`` leaves it on)."""
+    _MEMOS[name] = memo
+
+
+def _info(hits: int, misses: int, size: int) -> dict[str, float]:
+    return {"hits": hits, "misses": misses, "hit_rate": hits / max(hits + misses, 1), "size": size}
+
+
 def cache_info() -> dict[str, dict[str, float]]:
     """Hits, misses, hit rate and current size of every cache, by name."""
-    return {
-        name: {"hits": c.hits, "misses": c.misses, "hit_rate": c.hits / max(c.hits + c.misses, 1), "size": len(c._data)}
-        for name, c in _REGISTRY.items()
-    }
+    info = {name: _info(c.hits, c.misses, len(c._data)) for name, c in _REGISTRY.items()}
+    for name, memo in _MEMOS.items():
+        i = memo.cache_info()
+        info[name] = _info(i.hits, i.misses, i.currsize)
+    return info
 
 
 def clear_caches() -> None:
-    """Empty every cache and reset its counters."""
+    """Empty every cache and memo and reset their counters."""
     for c in _REGISTRY.values():
         c.clear()
+    for memo in _MEMOS.values():
+        memo.cache_clear()
 
 
 @contextmanager

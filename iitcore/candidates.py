@@ -188,7 +188,7 @@ def strongly_connected_subsets(
         """Count left-out subsets; ``example`` is one of them (not strongly connected), if known."""
         nonlocal left
         left += count
-        if example is not None and len(examples) < PRUNED_EXAMPLES and len(example) <= bound:
+        if count and example is not None and len(examples) < PRUNED_EXAMPLES and len(example) <= bound:
             examples.append(tuple(sorted(example)))
 
     stack: list[tuple[frozenset[int], frozenset[int]]] = [(frozenset(), frozenset(units))]
