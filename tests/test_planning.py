@@ -18,6 +18,7 @@ from iitcore.candidates import CAUSE_SIDE, EFFECT_SIDE, potential_inputs, strong
 from iitcore.system import effect_reachable, expand
 from pipelines.families import implement, make_target
 from tests.reference import network, substrate
+from tests.test_complexes import random_substrate
 
 BASE = json.loads((Path(__file__).parent / "data" / "planning_base.json").read_text())
 
@@ -75,23 +76,6 @@ def test_five_unit_target_computer_as_the_enumerating_planner():
 
 
 # ------------------------------------------------------------ brute force
-def random_substrate(rng: np.random.Generator, n: int) -> Substrate:
-    """Sparse random gates, some noisy (flip noise), some with self-loops or unused inputs."""
-    tables, inputs = [], []
-    for _ in range(n):
-        k = int(rng.integers(0, min(n, 3) + 1))
-        ins = sorted(rng.choice(n, k, replace=False).tolist())
-        table = rng.integers(0, 2, 1 << k).astype(float)
-        if rng.random() < 0.5:
-            eps = rng.choice([0.05, 0.2])
-            table = eps + (1 - 2 * eps) * table
-        if k and rng.random() < 0.2:  # an input the table ignores
-            table = np.repeat(table.reshape(-1, 1 << (k - 1), order="F")[0], 2) if k > 1 else np.full(2, table[0])
-        tables.append(table)
-        inputs.append(ins)
-    return Substrate.from_units(tables, inputs)
-
-
 def strongly_connected(units: tuple[int, ...], inputs: dict[int, set[int]]) -> bool:
     """Every unit reaches every other (a single unit: a self-loop), by plain search."""
     if len(units) == 1:
