@@ -195,7 +195,7 @@ def strongly_connected_subsets(
     while stack:
         inside, free = stack.pop()
         nodes += 1
-        split = False
+        done = False  # the node was split into sub-searches or left out whole
         while True:  # reduce ``free`` to a fixed point
             allowed = inside | free
             edges = inputs_within(allowed)
@@ -205,12 +205,12 @@ def strongly_connected_subsets(
                 if not whole:  # independent sub-searches, one per SCC with a cycle
                     leave(_count(0, len(allowed), bound) - sum(_count(0, len(g), bound) for g in groups), allowed)
                     stack.extend((frozenset(), g) for g in groups)
-                    split = True
+                    done = True
                 break
             home = next((g for g in groups if inside <= g), None)
             if home is None:
                 leave(_count(len(inside), len(free), bound), allowed)
-                split = True
+                done = True
                 break
             keep = home - inside
             if len(inside) == bound:
@@ -222,7 +222,7 @@ def strongly_connected_subsets(
             lost = _count(len(inside), len(free), bound) - _count(len(inside), len(keep), bound)
             leave(lost, None if whole else allowed)
             free = keep
-        if split:
+        if done:
             continue
         if not free:
             found.append(tuple(sorted(inside)))
