@@ -25,8 +25,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse  # noqa: E402
-import importlib  # noqa: E402
-import importlib.util  # noqa: E402
 import json  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -42,7 +40,7 @@ if os.environ.get("BENCH_BASELINE_WORKER") is None:
     sys.path.insert(0, str(ROOT))
 
 import iitcore  # noqa: E402
-from pipelines.families import implement, make_target  # noqa: E402
+from pipelines.families import KINDS, implement, make_target  # noqa: E402
 
 FEAT = "pyphi-feature-iit4"
 BASELINE = "3863149"  # the last commit with the enumerating planner
@@ -94,11 +92,12 @@ def computer_states(n: int, seed: int = 1, noise: float = 0.0) -> tuple[iitcore.
     return sub, states
 
 
-def plan_times(n: int) -> dict[str, object]:
-    """Plan every state of :func:`computer_states` (with whatever ``iitcore`` is imported): seconds and candidates."""
+def plan_times(n: int, limit: int | None = None) -> dict[str, object]:
+    """Plan the first ``limit`` (default all) states of :func:`computer_states` (with whatever ``iitcore`` is
+    imported): seconds and candidates."""
     sub, states = computer_states(n)
     seconds, candidates = [], []
-    for st in states:
+    for st in states[:limit]:
         t0 = time.perf_counter()
         plan = iitcore.plan_candidates(sub, st)
         seconds.append(time.perf_counter() - t0)
@@ -106,8 +105,10 @@ def plan_times(n: int) -> dict[str, object]:
     return {"seconds": seconds, "candidates": candidates}
 
 
-def baseline_plan_times(rev: str, sizes: list[int]) -> dict[int, dict[str, object]]:
-    """:func:`plan_times` with ``iitcore`` as of ``rev`` (``git archive`` into a temporary directory, a subprocess)."""
+def baseline_plan_times(rev: str, sizes: list[str]) -> dict[int, dict[str, object]]:
+    """:func:`plan_times` with ``iitcore`` as of ``rev`` (``git archive`` into a temporary directory, a subprocess).
+
+    ``sizes``: "n" (every state) or "n:limit" (the first ``limit`` states)."""
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "iitcore"], check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
@@ -124,7 +125,7 @@ def computers(args: argparse.Namespace) -> None:
     print("   no cache: caching(False); cached: caches cleared, then the states in order (as a study plans them)")
     print(f"{'computer':<10}{'units':>6}{'states':>7}{'baseline':>10}{'no cache':>10}{'cached':>9}{'ratio':>13}{'same':>6}"
           f"{'cands':>10}{'largest':>8}{'eval s':>9}{'eval cands/s':>13}")
-    slow = [3, 4] + ([5] if args.slow_baseline else [])
+    slow = ["3", "4"] + (["5:1"] if args.slow_baseline else [])
     base = baseline_plan_times(args.baseline, slow)
     clear_caches()
     for n in (3, 4, 5, 6):
@@ -148,15 +149,15 @@ def computers(args: argparse.Namespace) -> None:
         sizes = [len(p.candidates) for p in plans]
         largest = max(len(c) for p in plans for c in p.candidates)
         if n in base:
-            t_base = sum(base[n]["seconds"]) / len(states)
-            same = base[n]["candidates"] == [[list(c) for c in p.candidates] for p in plans]
+            t_base = sum(base[n]["seconds"]) / len(base[n]["seconds"])
+            same = base[n]["candidates"] == [[list(c) for c in p.candidates] for p in plans[: len(base[n]["candidates"])]]
             ratio = f"{t_base / t_plain:.0f}x / {t_base / t_cached:.0f}x"
             cols = f"{t_base:>10.3f}{t_plain:>10.4f}{t_cached:>9.4f}{ratio:>13}{str(same):>6}"
         else:
             cols = f"{'-':>10}{t_plain:>10.4f}{t_cached:>9.4f}{'-':>13}{'-':>6}"
         print(f"{f'n={n}':<10}{sub.n:>6}{len(states):>7}{cols}{f'{min(sizes)}-{max(sizes)}':>10}{largest:>8}"
               f"{t_eval / len(states[::step]):>9.3f}{count / t_eval:>13.0f}")
-    print("   baseline: planner at", args.baseline, "(n=5 only with --slow-baseline; measured 200-255 s a state)\n")
+    print("   baseline: planner at", args.baseline, "(n=5 only with --slow-baseline, first state; 200-255 s a state)\n")
 
     print("5. Noisy computers of a 4-unit target (flip noise on every unit), exact; 64 states (4 cycles), per state")
     print(f"{'noise':<14}{'units':>6}{'plan s':>10}{'eval s':>9}{'cands':>8}{'largest':>8}{'phi>0':>7}  complete / bound")
@@ -185,17 +186,16 @@ def computers(args: argparse.Namespace) -> None:
         print(f"   {name:<90} hits {info['hits']:>7}  misses {info['misses']:>6}  hit rate {info['hit_rate']:.3f}")
     print()
 
-    print("7. The paper's ring computer at its loaded state")
-    ring = importlib.util.find_spec("pipelines.families.ring_computer")
-    loaded = getattr(importlib.import_module("pipelines.families.ring_computer"), "loaded", None) if ring else None
-    if loaded is None:
-        print("   postponed: pipelines/families/ring_computer.py (issue 13) with loaded() is not on this branch\n")
+    print("7. The paper's ring computer (PQRS program) at its loaded state: all embedded complexes, goal < 10 s")
+    if "ring_computer" not in KINDS:
+        print("   postponed: the ring computer (issue 13) is not on this branch\n")
     else:
-        sub, state = loaded()
+        impl = implement(make_target("pqrs", {}, 0), "ring_computer")
+        state = impl.encode((1, 0, 0, 0))
         t0 = time.perf_counter()
-        res = iitcore.complexes(sub, state)
-        print(f"   {sub.n} units: {len(res)} complexes, {len(res.plan.candidates)} candidates, "
-              f"{time.perf_counter() - t0:.2f} s (goal < 10 s)\n")
+        res = iitcore.complexes(impl.substrate, state)
+        print(f"   {impl.substrate.n} units: {len(res.plan.candidates)} candidates, {len(res)} complexes, "
+              f"complete={res.complete}, {time.perf_counter() - t0:.2f} s (baseline: 3-5 min a state)\n")
 
     print("8. Flagship end to end (iitstudies run configs/computer-vs-target.yaml)")
     if not args.flagship:
@@ -214,14 +214,16 @@ def computers(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the baseline planner")
-    parser.add_argument("--slow-baseline", action="store_true", help="also run the baseline on the 5-unit target's computer")
+    parser.add_argument("--slow-baseline", action="store_true",
+                        help="also run the baseline on one state of the 5-unit target's computer (~4 min)")
     parser.add_argument("--flagship", action="store_true", help="time the flagship study end to end")
     parser.add_argument("--only-computers", action="store_true", help="sections 4-8 only")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.worker:
-        print(json.dumps({n: plan_times(int(n)) for n in args.worker.split(",")}))
+        sizes = [item.split(":") for item in args.worker.split(",")]
+        print(json.dumps({int(x[0]): plan_times(int(x[0]), int(x[1]) if len(x) > 1 else None) for x in sizes}))
         return
     if not args.only_computers:
         reference_and_sparse()
