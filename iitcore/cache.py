@@ -9,6 +9,7 @@ check exactly that); ``cache_info()`` reports hits and misses per cache.
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -24,11 +25,12 @@ _MEMOS: dict[str, Any] = {}  # functools.lru_cache functions (memos of one objec
 
 
 class KeyedCache:
-    """A bounded least-recently-used map from exact keys to computed values, counting hits."""
+    """A bounded least-recently-used map from exact keys to computed values, counting hits (thread-safe)."""
 
     def __init__(self, name: str, maxsize: int):
         self.name, self.maxsize = name, maxsize
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
         self.hits = self.misses = 0
         _REGISTRY[name] = self
 
@@ -36,20 +38,23 @@ class KeyedCache:
         """The cached value for ``key``, computing (and storing) it on a miss."""
         if not _ENABLED:
             return compute()
-        if key in self._data:
-            self.hits += 1
-            self._data.move_to_end(key)
-            return self._data[key]
-        self.misses += 1
+        with self._lock:
+            if key in self._data:
+                self.hits += 1
+                self._data.move_to_end(key)
+                return self._data[key]
+            self.misses += 1
         value = compute()
-        self._data[key] = value
-        if len(self._data) > self.maxsize:
-            self._data.popitem(last=False)
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
         return value
 
     def clear(self) -> None:
-        self._data.clear()
-        self.hits = self.misses = 0
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
 
 
 def register_memo(name: str, memo: Any) -> None:
