@@ -262,7 +262,7 @@ def reference_and_sparse() -> None:
     print()
 
     print("3. Planning 500-unit sparse substrates (in-degree <= 3), goal: seconds")
-    print(f"{'substrate':<40}{'n':>4}{'plan s':>9}{'plan':>7}{'pruned':>7}{'enum':>7}{'max':>5}  components (largest)")
+    print(f"{'substrate':<40}{'n':>4}{'plan s':>9}{'plan':>7}{'pruned':>7}{'checked':>8}{'max':>5}  components (largest)")
     rng = np.random.default_rng(1)
     for window, noise, max_size in ((4, 0.05, 7), (12, 0.05, 7), (250, 0.0, 7), (250, 0.0, 9)):
         sub = sparse_gates(500, window, noise)
@@ -274,7 +274,7 @@ def reference_and_sparse() -> None:
         name = f"sparse window={window} noise={noise}"
         print(
             f"{name:<40}{500:>4}{t:>9.3f}{len(plan.candidates):>7}{len(plan.pruned):>7}"
-            f"{plan.counts['enumerated']:>7}{max_size:>5}  {len(sizes)} ({sizes[0]}), complete={plan.complete}"
+            f"{plan.counts['enumerated']:>8}{max_size:>5}  {len(sizes)} ({sizes[0]}), complete={plan.complete}"
         )
 
 
