@@ -127,3 +127,25 @@ def test_unreachable_state_of_large_deterministic_substrate():
     post = posterior(copy, (1,) * (n - 1) + (0,))
     assert post.reachable and post.trees == {}  # decided by propagation alone
     assert np.array_equal(post.marginal((1, 2)), [0.0, 0.0, 0.0, 1.0])
+
+
+def test_cached_junction_trees_give_the_same_posteriors_across_phases():
+    """Every phase of a 4-unit target's computer: the same marginals with caches as without, and
+    phases share junction trees (keyed by the reduced factors they are made of)."""
+    from iitcore.background import _posterior
+    from iitcore.cache import cache_info, caching, clear_caches
+    from pipelines.families import implement, make_target
+
+    impl = implement(make_target("random", {"n": 4, "k": 2, "self_loops": False}, 1), "computer")
+    sub = impl.substrate
+    states = impl.phase_states((1, 0, 1, 1))
+    groups = [tuple(ins) for ins in sub.inputs if len(ins) > 1][-60:]  # the read-out, multiplexers, buffers
+    with caching(False):
+        plain = [[EliminationPosterior(sub, s).marginal(g) for g in groups] for s in states]
+    clear_caches()
+    for s, expected in zip(states, plain):
+        post = posterior(sub, s)
+        assert all(np.array_equal(post.marginal(g), e) for g, e in zip(groups, expected))
+    trees = cache_info()["junction trees (by wiring and reduced factors)"]
+    assert trees["hits"] > 0 and trees["misses"] > 0
+    assert _posterior.cache_info().currsize == len(set(states))
