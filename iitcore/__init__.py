@@ -18,6 +18,7 @@ from iitcore.errors import (
     InvalidStateError,
     InvalidSubstrateError,
     StateUnreachableError,
+    SystemTooLargeError,
 )
 from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
 from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure
@@ -41,6 +42,7 @@ __all__ = [
     "SpecifiedState",
     "StateUnreachableError",
     "Substrate",
+    "SystemTooLargeError",
     "Unreachable",
     "complexes",
     "evaluate_candidates",
