@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flows.errors import UsageError, run_command
+
 # Quiet, offline-friendly Prefect defaults (the user's environment wins).
 PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
@@ -17,6 +19,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "DASK_LOGGING__DISTRIBUTED": "warning",
+    "DASK_DISTRIBUTED__WORKER__PRELOAD": '["flows.signals"]',  # local workers leave Ctrl-C to the run
 }
 
 
@@ -30,7 +33,7 @@ def _bits(text: str) -> list[int]:
     try:
         return [int(p) for p in parts]
     except ValueError:
-        raise SystemExit(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
+        raise UsageError(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
 
 
 def _units(text: str | None) -> list[int | str] | None:
@@ -50,11 +53,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.config, args.store, args.scheduler, args.allow_config_change, args.progress
         ))
     else:
-        from flows.study import study_flow
+        from flows.server import run_server
 
-        summary = study_flow(
-            str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress
-        )
+        with run_server(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])):
+            from flows.study import study_flow
+
+            summary = study_flow(
+                str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress
+            )
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -127,7 +133,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
     cron = args.cron or cfg.schedule
     if not cron:
-        raise SystemExit(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
+        raise UsageError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
     study_flow.serve(
         name=args.name or cfg.study,
         cron=cron,
@@ -140,6 +146,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="iitstudies", description="IIT 4.0 comparative studies: run YAML studies on Dask into Zarr stores."
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run or resume a study", description="Run (or resume) the study a YAML config describes, as a Prefect flow.")
@@ -191,18 +199,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("iitstudies")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _prefect_env()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("iitstudies").setLevel(logging.INFO)
-    from iitcore import IITError
-    from pipelines.config import ConfigError
-    from pipelines.store import StoreError
-    from pipelines.families import VerificationError
-
-    try:
-        return args.func(args)
-    except (ConfigError, StoreError, VerificationError, IITError, FileNotFoundError) as exc:
-        print(f"iitstudies: error: {exc}", file=sys.stderr)
-        return 2
+    on_stop = "; finished work units are kept in the store: the same command resumes" if args.command == "run" else ""
+    return run_command(lambda: args.func(args), args.debug, on_stop)
