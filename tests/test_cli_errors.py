@@ -59,3 +59,58 @@ def test_debug_shows_the_traceback_too(tmp_path):
 def test_version():
     proc = cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("iitstudies ")
+
+
+STUDY = """\
+study: bad
+store: {store}
+families:
+  - name: basic
+    recipe: {recipe}
+    states: {{select: given, values: [{state}]}}
+    implementations: [{impl}]
+analysis: {{levels: [phi_s, complexes], max_size: {max_size}}}
+execution:
+  cluster: {{kind: local, n_workers: 1, dashboard_address: "127.0.0.1:0"}}
+  batch_size: {batch}
+"""
+GOOD = dict(recipe="reference:pyphi_basic", state="[1, 0, 0]", impl="{kind: copy, params: {seed: 1}}", max_size="3", batch="10")
+BAD_CONFIGS = {
+    "state of the wrong length": (dict(state="[1, 0]"), "families.0.states.values.0", "2 entries"),
+    "unknown recipe": (dict(recipe="nope"), "families.0", "unknown recipe 'nope'"),
+    "unknown reference network": (dict(recipe="reference:nope"), "families.0", "no reference network 'nope'"),
+    "unknown implementation parameter": (dict(impl="{kind: copy, params: {colour: 1}}"), "families.0", "colour"),
+    "bad implementation parameter": (dict(impl="{kind: unfolding, params: {horizon: two}}"), "families.0", "horizon"),
+    "bool for an int": (dict(max_size="true"), "analysis.max_size", "got True"),
+    "string for an int": (dict(batch='"8"'), "execution.batch_size", "got '8'"),
+}
+
+
+def study_file(tmp_path: Path, **edit: str) -> Path:
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(STUDY.format(store=tmp_path / "s.zarr", **{**GOOD, **edit}))
+    return cfg
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_one_line_before_prefect_starts(tmp_path, case):
+    edit, key, words = BAD_CONFIGS[case]
+    cfg = study_file(tmp_path, **edit)
+    proc = cli("run", str(cfg))  # through Prefect: the error must come before it starts
+    assert_one_line_error(proc, str(cfg), key, words)
+    assert not (tmp_path / "s.zarr").exists()
+
+
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs a location that cannot be written (Linux /sys)")
+def test_output_location_that_cannot_be_written(tmp_path):
+    proc = cli("run", str(study_file(tmp_path)), "--no-prefect", "--store", "/sys/iitstudies-test.zarr")
+    assert_one_line_error(proc, "/sys/iitstudies-test.zarr")
+
+
+def test_scheduler_that_cannot_be_reached(tmp_path):
+    env = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows", "run", str(study_file(tmp_path)), "--no-prefect", "--scheduler", "tcp://127.0.0.1:9"],
+        capture_output=True, text=True, timeout=600, env={**__import__("os").environ, "PYTHONPATH": str(REPO), **env},
+    )
+    assert_one_line_error(proc, "tcp://127.0.0.1:9")
