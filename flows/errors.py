@@ -28,10 +28,11 @@ def expected_errors() -> tuple[type[BaseException], ...]:
     from flows.server import ServerError
     from iitcore import IITError
     from pipelines.config import ConfigError
+    from pipelines.export import ExportError
     from pipelines.families import VerificationError
     from pipelines.store import StoreError
 
-    return (UsageError, ConfigError, StoreError, VerificationError, IITError, ServerError, OSError)
+    return (UsageError, ConfigError, StoreError, ExportError, VerificationError, IITError, ServerError, OSError)
 
 
 def describe(exc: BaseException) -> str:

@@ -20,37 +20,6 @@ from pipelines.study import run_study, status
 from tests.test_pipeline import assert_same_data
 
 REPO = Path(__file__).resolve().parents[1]
-SMALL = """\
-study: small
-store: unused.zarr
-families:
-  - name: dense5
-    recipe: reference:rand_dense_n5_s7500
-    states: {select: sampled, count: 6, seed: 1}
-    implementations:
-      - kind: copy
-        params: {seed: 2}
-analysis:
-  levels: [phi_s, complexes]
-execution:
-  cluster: {kind: local, n_workers: 1, dashboard_address: "127.0.0.1:0"}
-  batch_size: 40
-"""
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory) -> Path:
-    p = tmp_path_factory.mktemp("small") / "small.yaml"
-    p.write_text(SMALL)
-    return p
-
-
-@pytest.fixture(scope="module")
-def complete(config, tmp_path_factory) -> Path:
-    store = tmp_path_factory.mktemp("complete") / "small.zarr"
-    summary = run_study(config, store)
-    assert summary.work_units >= 4 and summary.computed_units == summary.work_units
-    return store
 
 
 def copy_of(store: Path, tmp_path: Path) -> Path:
@@ -67,15 +36,15 @@ def cli_run(config: Path, store: Path, **popen) -> subprocess.Popen:
 
 
 # ------------------------------------------------------------------ probe 1: two runs, one store
-def test_second_concurrent_run_is_refused_and_the_first_completes(config, complete, tmp_path):
+def test_second_concurrent_run_is_refused_and_the_first_completes(small_config, small_store, tmp_path):
     store = tmp_path / "new.zarr"
-    first = cli_run(config, store, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = cli_run(small_config, store, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lock = store.with_name(store.name + ".lock")
     deadline = time.monotonic() + 120
     while not lock.exists():
         assert first.poll() is None and time.monotonic() < deadline, first.communicate()
         time.sleep(0.05)
-    second = cli_run(config, store, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    second = cli_run(small_config, store, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     out2, err2 = second.communicate(timeout=300)
     out1, err1 = first.communicate(timeout=300)
     assert first.returncode == 0, err1
@@ -84,15 +53,15 @@ def test_second_concurrent_run_is_refused_and_the_first_completes(config, comple
         l for l in err2.strip().splitlines() if l.startswith("iitstudies: error: ")
     ] and f"pid {first.pid}" in err2 and "in use by another run" in err2
     assert status(store)["complete"] and not lock.exists()
-    assert_same_data(store, complete)
+    assert_same_data(store, small_store)
 
 
 # ------------------------------------------------------------------ probe 2: killed while writing a table
-def test_run_killed_while_writing_a_derived_table_resumes(config, complete, tmp_path):
-    store = copy_of(complete, tmp_path)
+def test_run_killed_while_writing_a_derived_table_resumes(small_config, small_store, tmp_path):
+    store = copy_of(small_store, tmp_path)
     shutil.rmtree(store / "complexes")
     shutil.rmtree(store / "comparisons")
-    proc = cli_run(config, store, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = cli_run(small_config, store, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     # kill as soon as the table starts to appear, wherever it is written
     deadline = time.monotonic() + 180
     while not ((store / "complexes").exists() or any(tmp_path.glob(".*complexes*"))):
@@ -100,19 +69,19 @@ def test_run_killed_while_writing_a_derived_table_resumes(config, complete, tmp_
         time.sleep(0.001)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    summary = run_study(config, store)
+    summary = run_study(small_config, store)
     assert summary.computed_units == 0 and summary.complexes > 0
     assert status(store)["complete"]
-    assert_same_data(store, complete)
+    assert_same_data(store, small_store)
 
 
-def test_failed_table_write_keeps_the_table_it_was_replacing(complete, tmp_path):
+def test_failed_table_write_keeps_the_table_it_was_replacing(small_store, tmp_path):
     import numpy as np
     import xarray as xr
 
     from pipelines.store import Store
 
-    store = Store.open(copy_of(complete, tmp_path))
+    store = Store.open(copy_of(small_store, tmp_path))
     before = store.table("complexes")
     bad = xr.Dataset({"ok": ("row", np.arange(3.0)), "bad": ("row", np.array([{1}, {2}, {3}], dtype=object))})
     with pytest.raises(Exception):
@@ -122,20 +91,20 @@ def test_failed_table_write_keeps_the_table_it_was_replacing(complete, tmp_path)
 
 
 # ------------------------------------------------------------------ probe 3: damaged chunks
-def test_deleted_chunk_is_reported_and_only_its_unit_recomputed(config, complete, tmp_path):
-    store = copy_of(complete, tmp_path)
+def test_deleted_chunk_is_reported_and_only_its_unit_recomputed(small_config, small_store, tmp_path):
+    store = copy_of(small_store, tmp_path)
     (store / "candidates" / "phi" / "c" / "2").unlink()
     st = status(store)
     assert not st["complete"]
     assert st["damage"] == ["table 'candidates', variable 'phi', chunk c/2: missing (it would read back as the fill value)"]
-    summary = run_study(config, store)
+    summary = run_study(small_config, store)
     assert summary.computed_units == 1 and summary.skipped_units == summary.work_units - 1
     assert status(store)["complete"] and status(store)["damage"] == []
-    assert_same_data(store, complete)
+    assert_same_data(store, small_store)
 
 
-def test_truncated_chunk_is_named_and_its_unit_recomputed(config, complete, tmp_path):
-    store = copy_of(complete, tmp_path)
+def test_truncated_chunk_is_named_and_its_unit_recomputed(small_config, small_store, tmp_path):
+    store = copy_of(small_store, tmp_path)
     chunk = store / "candidates" / "mip" / "c" / "0"
     chunk.write_bytes(chunk.read_bytes()[:9])
     proc = subprocess.run([sys.executable, "-m", "flows", "status", str(store)], capture_output=True, text=True,
@@ -143,17 +112,17 @@ def test_truncated_chunk_is_named_and_its_unit_recomputed(config, complete, tmp_
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert "table 'candidates', variable 'mip', chunk c/0: cannot be decoded" in proc.stdout
     assert "complete   no" in proc.stdout
-    summary = run_study(config, store)
+    summary = run_study(small_config, store)
     assert summary.computed_units == 1
-    assert_same_data(store, complete)
+    assert_same_data(store, small_store)
 
 
-def test_damaged_derived_table_is_rebuilt(config, complete, tmp_path):
-    store = copy_of(complete, tmp_path)
+def test_damaged_derived_table_is_rebuilt(small_config, small_store, tmp_path):
+    store = copy_of(small_store, tmp_path)
     chunk = next(p for p in sorted((store / "complexes").rglob("c/*")) if p.is_file())
     chunk.unlink()
     assert any("table 'complexes'" in d for d in status(store)["damage"])
-    summary = run_study(config, store)
+    summary = run_study(small_config, store)
     assert summary.computed_units == 0
     assert status(store)["damage"] == []
-    assert_same_data(store, complete)
+    assert_same_data(store, small_store)
