@@ -28,12 +28,33 @@ def _prefect_env() -> None:
         os.environ.setdefault(k, v)
 
 
-def _bits(text: str) -> list[int]:
+def _parse_state(text: str) -> list[int]:
     parts = text.split(",") if "," in text else list(text.strip())
     try:
         return [int(p) for p in parts]
     except ValueError:
         raise UsageError(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
+
+
+def read_substrate(path: str | Path) -> Any:
+    """The substrate in a JSON file; every problem is an error naming the file (and the key)."""
+    import iitcore
+
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise UsageError(f"{p}: is a directory, not a substrate file") from None
+    except OSError as exc:
+        raise UsageError(f"{p}: cannot read the substrate file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{p}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise UsageError(f"{p}: not valid JSON: {exc}") from None
+    try:
+        return iitcore.Substrate.from_dict(data)
+    except iitcore.InvalidSubstrateError as exc:
+        raise iitcore.InvalidSubstrateError(f"{p}: {exc}") from None
 
 
 def _units(text: str | None) -> list[int | str] | None:
@@ -45,12 +66,12 @@ def _units(text: str | None) -> list[int | str] | None:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
 
-    load_config(args.config)  # report config errors before starting Prefect or Dask
+    cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
     if args.no_prefect:
         from pipelines.study import run_study
 
         summary: dict[str, Any] = vars(run_study(
-            args.config, args.store, args.scheduler, args.allow_config_change, args.progress
+            args.config, args.store, args.scheduler, args.allow_config_change, args.progress, cfg=cfg
         ))
     else:
         from flows.server import run_server
@@ -59,7 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             from flows.study import study_flow
 
             summary = study_flow(
-                str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress
+                str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress, loaded=cfg
             )
     print(json.dumps(summary, indent=2))
     return 0
@@ -88,8 +109,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
-    substrate = iitcore.Substrate.from_json(args.substrate)
-    result = iitcore.sia(substrate, _bits(args.state), _units(args.units), compat=args.compat)
+    substrate = read_substrate(args.substrate)
+    result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units), compat=args.compat)
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, indent=2))
@@ -114,15 +135,17 @@ def cmd_sia(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export
+    from pipelines.store import Store
 
-    print(export(args.store, args.format, args.out))
+    print(export(Store.open(args.store, mode="r"), args.format, args.out))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report import write_report
+    from pipelines.store import Store
 
-    print(write_report(args.store, args.out))
+    print(write_report(Store.open(args.store, mode="r"), args.out))
     return 0
 
 

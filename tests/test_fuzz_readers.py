@@ -12,6 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flows.cli import read_substrate
+from flows.errors import UsageError
 from iitcore import InvalidSubstrateError, Substrate
 from pipelines.config import ConfigError, StudyConfig, load_config
 
@@ -48,7 +50,7 @@ def test_substrate_json_loads_or_raises_invalid_substrate(data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            substrate = Substrate.from_json(data) if isinstance(data, dict) else Substrate._from_plain(data)
+            substrate = Substrate.from_dict(data)
         except InvalidSubstrateError:
             return
     assert isinstance(substrate, Substrate)
@@ -56,16 +58,16 @@ def test_substrate_json_loads_or_raises_invalid_substrate(data):
 
 @FUZZ
 @given(st.binary(max_size=64) | substrates.map(lambda d: json.dumps(d).encode()))
-def test_substrate_file_loads_or_raises_invalid_substrate(content):
+def test_substrate_file_loads_or_raises_an_error_naming_it(content):
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "net.json"
         path.write_bytes(content)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                Substrate.from_json(path)
-            except InvalidSubstrateError as exc:
-                assert str(path) in str(exc)
+                read_substrate(path)
+            except (InvalidSubstrateError, UsageError) as exc:
+                assert str(exc).startswith(f"{path}: ")
 
 
 GOOD = {
