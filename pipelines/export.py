@@ -65,7 +65,10 @@ def export(store: Store, fmt: str, out: str | Path | None = None) -> Path:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     names = sorted(name for name, _ in store.root.groups())
     base = store.path
-    attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v)) for k, v in store.attrs.items()}
+    attrs = {
+        k: v if isinstance(v, (str, int, float)) and not isinstance(v, bool) else json.dumps(v)
+        for k, v in store.attrs.items()
+    }
     if fmt == "netcdf":
         target = Path(out) if out else base.with_suffix(".nc")
         check_target(target, fmt, str(store.attrs["study"]))

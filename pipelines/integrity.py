@@ -27,6 +27,9 @@ import zarr
 from zarr.core.sync import collect_aiterator
 
 
+MISSING = "missing (it would read back as the fill value)"
+
+
 @dataclass(frozen=True)
 class UnitTable:
     """A table whose ``variables`` are written by work units (one region each), with a per-row done flag."""
@@ -74,11 +77,14 @@ def check_store(
     path: str | Path,
     unit_tables: Mapping[str, UnitTable],
     work_units: str = "work_units",
+    every_chunk: bool = True,
 ) -> Integrity:
     """Read every chunk of the store at ``path`` and report what is missing, undecodable or inconsistent.
 
     ``work_units`` names the bookkeeping table: ``start`` and ``stop`` (the
     rows of each unit), ``done`` (stored) and ``run`` (by which run).
+    ``every_chunk``: the store was written with chunks of fill values stored
+    (otherwise a missing chunk may be one of fill values, and is not reported).
     """
     root = zarr.open_group(str(path), mode="r", use_consolidated=False)
     arrays = {name: node for name, node in root.members(max_depth=None) if isinstance(node, zarr.Array)}
@@ -90,6 +96,8 @@ def check_store(
         by_units = spec is not None and variable in spec.variables
         flags = table == work_units and variable in ("done", "run")
         values, problems = _read_chunks(arr)
+        if not every_chunk:
+            problems = {c: p for c, p in problems.items() if p != MISSING}
         for coords, problem in problems.items():
             rows, units = _rows(arr, coords), ()
             if flags:
@@ -153,7 +161,7 @@ def _read_chunks(arr: zarr.Array) -> tuple[np.ndarray, dict[tuple[int, ...], str
     prefix = f"{arr.path}/"
     present = {k.removeprefix(prefix) for k in collect_aiterator(arr.store.list_prefix(prefix))}
     grid = list(itertools.product(*(range(n) for n in arr.cdata_shape)))
-    problems = {c: "missing (it would read back as the fill value)" for c in grid if _key(arr, c) not in present}
+    problems = {c: MISSING for c in grid if _key(arr, c) not in present}
     try:
         return arr[...], problems
     except Exception:  # codecs raise many types: find the chunks that fail
