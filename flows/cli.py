@@ -102,6 +102,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for i, r in enumerate(st["runs"]):
         print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, "
               f"computed {r.get('computed_units', '-')} units on {r['cluster']} ({r['workers']} workers)")
+    if st["in_use_by"]:
+        print(f"in use by  {st['in_use_by']}")
+    print(f"damage     {len(st['damage']) or 'none'}{' (a rerun recomputes what it holds)' if st['damage'] else ''}")
+    for d in st["damage"]:
+        print(f"  {d}")
     print(f"complete   {'yes' if st['complete'] else 'no'}")
     return 0
 

@@ -64,6 +64,7 @@ class Store:
         self.path = path
         self.root = root
         self._columns: dict[str, Any] | None = None
+        self._flags: dict[str, zarr.Array] | None = None
         self._tables: dict[str, xr.Dataset] = {}
 
     # ------------------------------------------------------------ opening
@@ -174,17 +175,17 @@ class Store:
     def write_unit(self, unit: WorkUnit, cols: dict[str, np.ndarray], run: int) -> None:
         """Write one work unit's rows (a chunk-aligned region, all columns at once), then mark it done."""
         if self._columns is None:
-            group = self._writable("candidates")
-            self._columns = {name: group[name].async_array for name in CANDIDATE_RESULTS}
+            self._columns = {name: a.async_array for name, a in self._writable("candidates", CANDIDATE_RESULTS).items()}
         region = slice(unit.start, unit.stop)
 
         async def write_rows() -> None:
             await asyncio.gather(*(arr.setitem(region, cols[name]) for name, arr in self._columns.items()))
 
         sync(write_rows())
-        flags = self._writable("work_units")
-        flags["run"][unit.index] = run
-        flags["done"][unit.index] = True
+        if self._flags is None:
+            self._flags = self._writable("work_units", ("run", "done"))
+        self._flags["run"][unit.index] = run
+        self._flags["done"][unit.index] = True
         self._tables.pop("candidates", None)
         self._tables.pop("work_units", None)
 
@@ -200,8 +201,12 @@ class Store:
         """
         partial = self._beside(name, "partial")
         shutil.rmtree(partial, ignore_errors=True)
-        with _every_chunk():
-            ds.to_zarr(str(partial), mode="w", consolidated=False)
+        try:
+            with _every_chunk():
+                ds.to_zarr(str(partial), mode="w", consolidated=False)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
         self.drop_table(name)
         os.rename(partial, self.path / name)
         self.consolidate()
@@ -219,10 +224,11 @@ class Store:
             shutil.rmtree(old)
         self._tables.pop(name, None)
 
-    def _writable(self, table: str) -> zarr.Group:
-        """A base table's group with arrays that store every chunk they are given."""
+    def _writable(self, table: str, names: Iterable[str]) -> dict[str, zarr.Array]:
+        """Arrays of a base table, opened to store every chunk they are given (fill values too)."""
         with _every_chunk():
-            return zarr.open_group(str(self.path / table), mode="r+", use_consolidated=False)
+            group = zarr.open_group(str(self.path / table), mode="r+", use_consolidated=False)
+            return {name: group[name] for name in names}
 
     def _beside(self, name: str, what: str) -> Path:
         return self.path.with_name(f".{self.path.name}.{name}.{what}")
@@ -234,7 +240,7 @@ class Store:
 
     def redo_units(self, units: Iterable[int]) -> None:
         """Mark work units not done, so that the next run computes them again."""
-        flags = self._writable("work_units")
+        flags = self._writable("work_units", ("run", "done"))
         for u in sorted(units):
             flags["done"][u] = False
             flags["run"][u] = -1
