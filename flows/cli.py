@@ -65,8 +65,10 @@ def _units(text: str | None) -> list[int | str] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
+    from pipelines.stages.generate import validate_study
 
     cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
+    validate_study(cfg, str(args.config))
     if args.no_prefect:
         from pipelines.study import run_study
 
@@ -157,8 +159,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.study import study_flow
     from pipelines.config import load_config
+    from pipelines.stages.generate import validate_study
 
     cfg = load_config(args.config)
+    validate_study(cfg, str(args.config))
     cron = args.cron or cfg.schedule
     if not cron:
         raise UsageError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
