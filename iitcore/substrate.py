@@ -382,7 +382,7 @@ class Substrate:
         naming the key."""
         if not isinstance(data, Mapping):
             raise InvalidSubstrateError(
-                f"a substrate must be a JSON object with a 'tpm', 'units' or 'gates' key, got {type(data).__name__}"
+                f"a substrate must be a mapping (a JSON object) with a 'tpm', 'units' or 'gates' key, got {type(data).__name__}"
             )
         labels = data.get("node_labels") or data.get("labels")
         if labels is not None and (

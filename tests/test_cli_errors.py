@@ -29,7 +29,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> Non
 BAD_SUBSTRATES = {
     "non-numeric TPM": (b'{"tpm": [[0, "a"], [1, 0]]}', "TPM must be a rectangular array of numbers"),
     "ragged TPM": (b'{"tpm": [[0, 0], [1]]}', "TPM must be a rectangular array of numbers"),
-    "JSON list": (b"[1, 2]", "must be a JSON object"),
+    "JSON list": (b"[1, 2]", "must be a mapping (a JSON object)"),
     "unit without table": (b'{"units": [{"inputs": [0]}]}', "units[0] has no 'table'"),
     "unknown gate parameter": (b'{"gates": [{"gate": "AND", "inputs": [0], "bias": 1}]}', "unknown key(s) ['bias']"),
     "non-UTF-8 file": (b"\xff\xfe{}", "not a UTF-8 text file"),
