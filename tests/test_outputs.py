@@ -4,21 +4,15 @@ a report that says "not computed" for what was not computed, a docs snippet that
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.test_cli_errors import cli
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows", *args], capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 def test_stdout_of_run_is_pure_json(small_config, small_store, tmp_path):
