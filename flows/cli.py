@@ -77,6 +77,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         ))
     else:
         from flows.server import run_server
+        from pipelines.lock import refuse_if_in_use
+
+        refuse_if_in_use(args.store or cfg.store)  # before the Prefect server starts
 
         with run_server(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])):
             from flows.study import study_flow

@@ -71,6 +71,22 @@ def read_owner(store: str | Path) -> LockOwner | None:
         return None
 
 
+def refuse_if_in_use(store: str | Path) -> None:
+    """Fail early (e.g. before starting a Prefect server) when a live run on this host holds the store.
+
+    Advisory only, it reads the lock file: :meth:`StoreLock.acquire` decides.
+    """
+    owner = read_owner(store)
+    if owner is not None and owner.alive():
+        raise StoreLockedError(_in_use(Path(store), owner))
+
+
+def _in_use(store: Path, owner: LockOwner | None) -> str:
+    who = owner.describe() if owner else "a run that is starting"
+    return (f"{store}: the store is in use by another run ({who}); wait for it to finish, "
+            f"or use another store path (lock file {lock_path(store)})")
+
+
 class StoreLock:
     """The lock of one store, held from :meth:`acquire` to :meth:`release` (or as a context manager)."""
 
@@ -111,11 +127,7 @@ class StoreLock:
         except BlockingIOError:
             owner = _owner_of(fd)
             os.close(fd)
-            who = owner.describe() if owner else "a run that is starting"
-            raise StoreLockedError(
-                f"{self.store}: the store is in use by another run ({who}); wait for it to finish, "
-                f"or use another store path (lock file {self.path})"
-            ) from None
+            raise StoreLockedError(_in_use(self.store, owner)) from None
         except OSError as exc:
             os.close(fd)
             if exc.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):

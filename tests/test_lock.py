@@ -94,3 +94,18 @@ def test_simultaneous_starts_have_exactly_one_winner(tmp_path):
     procs = [python(RACE, str(store), str(go)) for _ in range(6)]
     outcomes = sorted(p.communicate(timeout=60)[0].strip() for p in procs)
     assert outcomes == ["refused"] * 5 + ["won"]
+
+
+def test_early_refusal_reads_the_owner_without_locking(tmp_path):
+    from pipelines.lock import refuse_if_in_use
+
+    store = tmp_path / "s.zarr"
+    refuse_if_in_use(store)  # no lock file
+    proc = holder(store)
+    try:
+        with pytest.raises(StoreLockedError, match=f"pid {proc.pid}"):
+            refuse_if_in_use(store)
+    finally:
+        proc.kill()
+        proc.wait()
+    refuse_if_in_use(store)  # the lock file of a dead run does not refuse
