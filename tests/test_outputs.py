@@ -72,3 +72,41 @@ def test_docs_python_snippet_runs_on_a_store(small_store, tmp_path):
     shutil.copytree(small_store, target)
     proc = subprocess.run([sys.executable, "-c", snippet], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+COMPUTER_STUDY = """
+study: phases-test
+store: {store}
+families:
+  - name: pair
+    recipe: random
+    params: {{n: 2, k: 2, self_loops: true}}
+    seeds: [1]
+    states: {{select: given, values: [[1, 0]]}}
+    implementations:
+      - kind: computer
+analysis:
+  levels: [phi_s, complexes]
+  phases: encoded
+execution:
+  cluster: {{kind: local, n_workers: 1, dashboard_address: ":0"}}
+"""
+
+
+def test_figures_say_what_was_computed(tmp_path):
+    import matplotlib
+
+    from pipelines.report import write_report
+    from pipelines.store import Store
+    from pipelines.study import run_study
+
+    config = tmp_path / "study.yaml"
+    config.write_text(COMPUTER_STUDY.format(store=tmp_path / "study.zarr"))
+    run_study(config, bar=False)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text in the SVG
+        write_report(Store.open(tmp_path / "study.zarr", mode="r"), tmp_path / "report")
+    figures = tmp_path / "report" / "figures"
+    phases = (figures / "computer_phases.svg").read_text()
+    assert "phase 0 only" in phases and "over one cycle" not in phases
+    structure = (figures / "target_structure.svg").read_text()
+    assert "not" in structure and "computed" in structure and "0d" not in structure
