@@ -1,13 +1,14 @@
 """Size limits of the exact computations, checked before anything is allocated.
 
-The exact search needs arrays over all ``2^n`` states of an ``n``-unit system,
-and its cost grows faster than ``2^n`` (set partitions for phi_s; every
-mechanism and purview for a Phi-structure). Past the limits below a call would
-exhaust memory or run for days without a word, so :func:`sia` and
-:func:`phi_structure` refuse such a system up front with a
-:class:`SystemTooLargeError` naming the size, the limit and the estimated
-memory. The limits are module attributes, read at each call: a caller who
-knows better may raise them, e.g. ``iitcore.limits.SIA_MAX_UNITS = 18``.
+Past these sizes an exact computation would exhaust memory or run for days
+without a word, so :func:`sia` and :func:`phi_structure` refuse such a
+system up front with a :class:`SystemTooLargeError` naming the size, the
+limit and the estimated memory. The limits follow the measured growth of the
+exact searches (``docs/mip-search.md``): phi_s of a dense system takes about
+half an hour and 6 GB at 15 units and grows 4-10x per unit; a Phi-structure
+about an hour at 9 units and 10x per unit. They are module attributes, read
+at each call: a caller who knows better may raise them, e.g.
+``iitcore.limits.SIA_MAX_UNITS = 16``.
 """
 
 from __future__ import annotations
@@ -16,29 +17,28 @@ from collections.abc import Callable
 
 from iitcore.errors import SystemTooLargeError
 
-SIA_MAX_UNITS = 16
-STRUCTURE_MAX_UNITS = 10
+SIA_MAX_UNITS = 15
+STRUCTURE_MAX_UNITS = 9
 
 _FLOAT = 8
 _STATE_ARRAYS = 8  # float64 arrays over all 2^n states held at once (repertoires, information)
+_SEARCH_BYTES = 7  # MIP search, per 4^n: measured 6.1-7.5 bytes at n = 12-14
+_PAIR_BYTES = 2048  # Phi-structure, per (mechanism, purview) pair: measured about 1.7 KiB at n = 8
 
 
 def sia_bytes(n_units: int) -> int:
     """Estimated peak memory of :func:`iitcore.sia` on ``n_units`` units, in bytes.
 
-    The dense part: the table of all ``2^n`` states (built as int64, ``n`` columns)
-    and the repertoires and intrinsic information over those states.
+    The table of all ``2^n`` states (built as int64, ``n`` columns), the
+    repertoires over those states, and the MIP search's blocks (``~4^n``).
     """
-    return (1 << n_units) * _FLOAT * (n_units + _STATE_ARRAYS)
+    return (1 << n_units) * _FLOAT * (n_units + _STATE_ARRAYS) + _SEARCH_BYTES * 4**n_units
 
 
 def structure_bytes(n_units: int) -> int:
-    """Estimated peak memory of :func:`iitcore.phi_structure` on ``n_units`` units, in bytes.
-
-    The system's SIA plus, for one mechanism at a time, cause and effect
-    repertoires of every purview (``sum_P 2^|P| = 3^n`` entries per side).
-    """
-    return sia_bytes(n_units) + 2 * _FLOAT * 3**n_units
+    """Estimated peak memory of :func:`iitcore.phi_structure` on ``n_units`` units, in bytes:
+    the system's SIA and the ``4^n`` (mechanism, purview) pairs."""
+    return sia_bytes(n_units) + _PAIR_BYTES * 4**n_units
 
 
 def format_bytes(n: int) -> str:
