@@ -11,8 +11,18 @@ from iitcore.errors import InvalidSubstrateError
 ARITY = {"COPY": 1, "NOT": 1, "MUX": 3, "CONST0": 0, "CONST1": 0}
 
 
-def gate_table(name: str, k: int, threshold: float | None = None, weights: Sequence[float] | None = None) -> np.ndarray:
-    """Deterministic output (0.0/1.0) for each of the 2^k input states, little-endian."""
+def gate_table(
+    name: str,
+    k: int,
+    threshold: float | None = None,
+    weights: Sequence[float] | None = None,
+    negated: Sequence[int] = (),
+) -> np.ndarray:
+    """Deterministic output (0.0/1.0) for each of the 2^k input states, little-endian.
+
+    ``negated`` lists input positions that are inverted before the gate
+    (e.g. AND with ``negated=[1]`` is x0 AND NOT x1).
+    """
     g = name.upper()
     if g in ARITY and ARITY[g] != k:
         raise InvalidSubstrateError(f"gate {g} takes {ARITY[g]} input(s), got {k}")
@@ -21,6 +31,10 @@ def gate_table(name: str, k: int, threshold: float | None = None, weights: Seque
     if g not in ARITY and k == 0:
         raise InvalidSubstrateError(f"gate {g} needs at least one input")
     x = ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(int)
+    flips = sorted({int(i) for i in negated})
+    if any(not 0 <= i < k for i in flips):
+        raise InvalidSubstrateError(f"gate {g}: negated input positions {list(negated)} outside 0..{k - 1}")
+    x[:, flips] = 1 - x[:, flips]
     ones = x.sum(axis=1)
     if g == "COPY":
         out = x[:, 0]

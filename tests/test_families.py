@@ -223,7 +223,7 @@ def test_broken_implementation_fails_with_a_counterexample():
 
 
 def test_kinds_and_bad_implementation_params():
-    assert set(KINDS) == {"computer", "unfolding", "copy"} and "random" in RECIPES
+    assert set(KINDS) == {"computer", "unfolding", "copy", "ring_computer"} and "random" in RECIPES
     t = make_target("pqrs", {}, 0)
     with pytest.raises(FamilyError, match="unknown implementation kind"):
         implement(t, "abacus")
