@@ -67,3 +67,31 @@ _MULTI = {
     "XNOR": lambda x, ones, k: ones % 2 == 0,
     "MAJ": lambda x, ones, k: 2 * ones > k,
 }
+
+
+VARIADIC = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR", "MAJ", "THRESHOLD")
+
+
+def restricted_table(name: str, k: int, kept: Sequence[int], **params: object) -> np.ndarray:
+    """The gate's table over only its inputs at positions ``kept`` (isolated-subgraph rule).
+
+    Gates defined for any number of inputs (AND, OR, XOR, NAND, NOR, XNOR,
+    MAJ, THRESHOLD) become the same gate over the kept inputs, with their
+    per-input ``weights`` and ``negated`` flags and the same ``threshold``;
+    fixed-arity gates (COPY, NOT, MUX, CONST0/1) read a lost input as 0.
+    Little-endian over the kept inputs in the order given. A gate that keeps
+    no input is the caller's case (the unit keeps its state).
+    """
+    g, kept = name.upper(), [int(p) for p in kept]
+    if g in VARIADIC:
+        sub: dict[str, object] = {}
+        if params.get("threshold") is not None:
+            sub["threshold"] = params["threshold"]
+        if params.get("weights") is not None:
+            sub["weights"] = [params["weights"][p] for p in kept]  # type: ignore[index]
+        negated = {int(p) for p in params.get("negated", ())}  # type: ignore[union-attr]
+        sub["negated"] = [a for a, p in enumerate(kept) if p in negated]
+        return gate_table(g, len(kept), **sub)  # type: ignore[arg-type]
+    full = gate_table(g, k, **params)  # type: ignore[arg-type]
+    rows = (np.arange(1 << len(kept))[:, None] >> np.arange(len(kept))) & 1
+    return full[(rows << np.asarray(kept, dtype=np.int64)).sum(axis=1)] if kept else full[:1]
