@@ -1,6 +1,6 @@
 """The two 4-unit targets of Findlay et al. 2024, shipped as package data.
 
-``data/findlay2024.json`` holds their TPMs and labels (published facts); the
+``networks/findlay2024.json`` holds their TPMs and labels (published facts); the
 published values of their showcase states are test data (tests/data).
 """
 
@@ -20,7 +20,7 @@ SHOWCASE_STATES = {"pqrs": (0, 1, 0, 1), "wxyz": (1, 1, 0, 1)}  # the paper's sh
 
 @cache
 def _networks() -> dict[str, Any]:
-    text = resources.files("pipelines.families").joinpath("data/findlay2024.json").read_text()
+    text = resources.files("pipelines.families").joinpath("networks", "findlay2024.json").read_text()
     return json.loads(text)
 
 
