@@ -35,7 +35,7 @@ from pipelines.families.errors import FamilyError, VerificationError
 from pipelines.families.ids import content_id
 from pipelines.families.simulate import Stepper, all_states
 from pipelines.families.targets import Target
-from pipelines.families.verify import CYCLES, Implementation, run
+from pipelines.families.verify import CYCLES, Implementation, program_encoder, run
 
 SIZES = (2, 4, 8)
 MAX_FAN_IN = 16  # widest OR kept as one unit (its table has 2^16 rows); wider ORs become a two-level tree
@@ -152,14 +152,6 @@ def implement_ring_computer(target: Target, feedback: bool = False) -> Implement
     memory = np.array([index[f"T{j}/{c}"] for c in range(1 << n) for j in range(n)])
     contents = program.reshape(-1)
     registers = np.array([index[f"T{i}R0"] for i in range(n)])
-    clock = index["C0"]
-
-    def encode(states: np.ndarray) -> np.ndarray:
-        x = np.zeros((len(states), substrate.n), dtype=np.int8)
-        x[:, registers] = states
-        x[:, clock] = 1
-        x[:, memory] = contents
-        return x
 
     params = {"feedback": feedback}
     impl = Implementation(
@@ -171,7 +163,7 @@ def implement_ring_computer(target: Target, feedback: bool = False) -> Implement
         cycle_length=timing.cycle_length,
         unit_roles=roles,
         target_units=tuple(int(r) for r in registers),
-        encoder=encode,
+        encoder=program_encoder(substrate.n, registers, np.array([index["C0"]]), memory, contents),
         info={"wiring_fingerprint": wiring_fingerprint(substrate), "timing": asdict(timing)},
     )
     return verify_ring(impl, target, timing)

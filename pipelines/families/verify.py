@@ -28,6 +28,20 @@ CYCLES = 3
 Encoder = Callable[[np.ndarray], np.ndarray]  # target states (S, n) -> implementation states (S, m)
 
 
+def program_encoder(size: int, registers: np.ndarray, ones: np.ndarray, cells: np.ndarray, contents: np.ndarray) -> Encoder:
+    """Encoder of a stored-program computer: registers hold the target state, ``cells`` the program
+    (``contents``), the units ``ones`` are 1 and every other unit is 0."""
+
+    def encode(states: np.ndarray) -> np.ndarray:
+        x = np.zeros((len(states), size), dtype=np.int8)
+        x[:, registers] = states
+        x[:, ones] = 1
+        x[:, cells] = contents
+        return x
+
+    return encode
+
+
 @dataclass(frozen=True, eq=False)
 class Implementation:
     """A verified implementation of a target.
