@@ -115,8 +115,10 @@ def test_bad_programs_and_sizes_are_rejected():
         x[:, ring] ^= 1
         return x
 
-    with pytest.raises(VerificationError, match="registers must hold"):
+    with pytest.raises(VerificationError, match="not equivalent"):
         verify_ring(dataclasses.replace(impl, encoder=corrupt, verification={}), target, ring_timing(4))
+    with pytest.raises(VerificationError, match="8 ticks from its encoding do not reach"):
+        verify_ring(dataclasses.replace(impl, settle=0), target, ring_timing(4))  # the loaded state is a transient
     with pytest.raises(FamilyError, match="n = 2, 4 or 8"):
         implement(make_target("random", {"n": 3, "k": 2}, 0), "ring_computer")
     with pytest.raises(FamilyError, match="deterministic"):
