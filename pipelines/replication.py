@@ -124,23 +124,30 @@ def why_different(ref: StateResult, new: StateResult, labels: Sequence[str]) -> 
     notes = []
     ref_sia = {e.units: e for e in ref.found.evaluated if isinstance(e, iitcore.SIA)}
     new_sia = {e.units: e for e in new.found.evaluated if isinstance(e, iitcore.SIA)}
+    relevant = {c.units for c in ref.found} | {c.units for c in new.found}
+    relevant |= {tuple(u) for tie in new.found.exclusion.ties for u in tie["candidates"]}
     for units, a in ref_sia.items():
         b = new_sia.get(units)
-        if b is not None and not np.isclose(a.phi, b.phi, atol=1e-9):
+        if units in relevant and b is not None and not np.isclose(a.phi, b.phi, atol=1e-9):
             pairs = len(b.ties.get("state_pairs", []))
             notes.append(
                 f"{a.labels}: phi_s {a.phi:.4f} in the reference branch, which keeps the first of its tied specified "
                 f"states ({_tied_note(a) or 'ties'}), {b.phi:.4f} in the default, which searches all "
                 f"{pairs or 'tied'} state pairs and keeps the best"
             )
+    outranked = [c for c in ref.found if not any(c.units == d.units for d in new.found)]
+    for c in outranked:
+        by = [d for d in new.found if set(d.units) & set(c.units)]
+        if by:
+            notes.append(f"so in the default {c.labels} ({c.phi:.4f}) is excluded by the overlapping complex "
+                         + ", ".join(f"{d.labels} ({d.phi:.4f})" for d in by))
     for tie in new.found.exclusion.ties:
         cands = ", ".join("".join(labels[u] for u in c) for c in tie["candidates"])
         if tie.get("resolved_by") == "Phi":
             won = ", ".join("".join(labels[u] for u in c) for c in tie["accepted"]) or "none (Phi tied too)"
             notes.append(
-                f"overlapping candidates {cands} tie at phi_s {tie['phi']:.4f}: the default resolves the tie by Phi "
-                f"({', '.join(f'{v:.2f}' for v in tie['Phi'])}) and accepts {won}; the reference branch takes the "
-                "first in candidate order"
+                f"in the default, overlapping candidates {cands} tie at phi_s {tie['phi']:.4f}, resolved by Phi "
+                f"({', '.join(f'{v:.2f}' for v in tie['Phi'])}): it accepts {won}"
             )
     return "; ".join(notes) or "the searches differ without a recorded tie (inspect this state)"
 
@@ -255,8 +262,10 @@ def complexes_frame(impl: Implementation, state: tuple[int, ...], found: iitcore
 
 
 # ------------------------------------------------------------------ figure
-RING_COLUMNS = {"clock": 0, "divider": 0, "carry": 0, "memory": 1, "instruction": 2, "multiplexer": 3,
-                "mux-output": 4, "buffer": 5, "difference": 6, "toggle-enable": 6, "register": 6}
+STAGE_X = {"clock": 0.0, "divider": 0.0, "carry": 0.0, "memory": 1.0, "instruction": 2.2, "multiplexer": 3.2,
+           "mux-output": 4.2, "buffer": 5.2, "difference": 6.2, "toggle-enable": 6.2, "register": 6.2}
+STAGE_NAMES = {"clock": "clock, dividers,\ncarries", "memory": "rings Tj/c\n(row c)", "instruction": "IR/c",
+               "multiplexer": "Mc", "mux-output": "O", "buffer": "buffers", "register": "registers"}
 
 
 def ring_positions(impl: Implementation) -> np.ndarray:
@@ -264,18 +273,17 @@ def ring_positions(impl: Implementation) -> np.ndarray:
     labels, roles, n = impl.substrate.labels, impl.unit_roles, len(impl.target_units)
     rows = 1 << n
     xy = np.zeros((len(labels), 2))
-    groups: dict[int, list[int]] = {}
+    groups: dict[float, list[int]] = {}
     for j, role in enumerate(roles):
         if role != "memory":
-            groups.setdefault(RING_COLUMNS[role], []).append(j)
+            groups.setdefault(STAGE_X[role], []).append(j)
     for j, (lab, role) in enumerate(zip(labels, roles)):
         if role == "memory":
             pos, c = (int(v) for v in lab[1:].split("/"))
-            xy[j] = 1 + pos / n * 0.8, rows - c
+            xy[j] = STAGE_X["memory"] + pos * 0.8 / n, rows - c
         else:
-            x = RING_COLUMNS[role] + (n - 1) * 0.8 / n * (RING_COLUMNS[role] > 1)
-            group = groups[RING_COLUMNS[role]]
-            xy[j] = x, rows - (group.index(j) + 0.5) * rows / len(group) + 0.5
+            group = groups[STAGE_X[role]]
+            xy[j] = STAGE_X[role], rows - (group.index(j) + 0.5) * rows / len(group) + 0.5
     return xy
 
 
@@ -289,7 +297,7 @@ def draw_ring_complexes(impl: Implementation, found: iitcore.Complexes, path: Pa
             if i != j:
                 ax.annotate("", xy[j], xy[i], arrowprops={"arrowstyle": "-|>", "color": "0.75", "lw": 0.4,
                                                           "shrinkA": 3, "shrinkB": 3, "alpha": 0.6})
-    colours = plt.get_cmap("tab20").colors
+    colours = [c for c in plt.get_cmap("tab20").colors + plt.get_cmap("tab20b").colors if len(set(c)) > 1]  # no greys
     member = {u: k for k, c in enumerate(found) for u in c.units}
     grey = [j for j in range(sub.n) if j not in member]
     ax.scatter(xy[grey, 0], xy[grey, 1], s=28, color="0.8", edgecolors="0.5", lw=0.4, zorder=2, label="in no complex")
@@ -303,9 +311,8 @@ def draw_ring_complexes(impl: Implementation, found: iitcore.Complexes, path: Pa
     loops = [j for j in range(sub.n) if j in sub.inputs[j]]
     ax.scatter(xy[loops, 0], xy[loops, 1], s=140, facecolors="none", edgecolors="0.3", lw=0.6, zorder=1)
     ax.set_title(title)
-    ax.set_xticks([RING_COLUMNS[r] + (0.4 if r == "memory" else 0) for r in ("clock", "memory", "instruction",
-                   "multiplexer", "mux-output", "buffer", "register")])
-    ax.set_xticklabels(["clock, dividers,\ncarries", "rings Tj/c\n(row c)", "IR/c", "Mc", "O", "buffers", "registers"])
+    ax.set_xticks([STAGE_X[r] + (0.3 if r == "memory" else 0) for r in STAGE_NAMES])
+    ax.set_xticklabels(list(STAGE_NAMES.values()))
     ax.set_yticks([])
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7, frameon=False)
     fig.tight_layout()

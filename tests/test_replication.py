@@ -37,7 +37,8 @@ def test_formalism_differences_are_explained_from_the_search_records(pqrs_result
               for a, b in zip(results[rep.REFERENCE], results[rep.DEFAULT]) if rep._cell(a) != rep._cell(b)}
     assert set(differ) == {"1010", "1011", "1111"}
     assert "PR: phi_s 0.0000 in the reference branch" in differ["1011"] and "tied" in differ["1011"]
-    assert "resolves the tie by Phi" in differ["1010"] and "QR" in differ["1010"]
+    assert "resolved by Phi" in differ["1010"] and "excluded by the overlapping complex QR" in differ["1010"]
+    assert "PQRS (0.8301) is excluded by the overlapping complex PR (1.0000)" in differ["1111"]
 
 
 @pytest.mark.parametrize("name", ["pqrs", "wxyz"])
