@@ -10,7 +10,7 @@ import pytest
 
 import iitcore
 from iitcore import InvalidSubstrateError, Substrate
-from iitcore.isolated import isolated_phi_structure
+from iitcore.isolated import isolated_phi_structure, plan_isolated
 from pipelines.families import FamilyError, implement, make_target, wiring_fingerprint
 
 FEAT = "pyphi-feature-iit4"  # the reference branch the authors computed with
@@ -157,3 +157,22 @@ def test_ring_computer_hand_picked_candidates_isolated_and_embedded():
     assert min(ring_phi) == pytest.approx(4.0) and max(ring_phi) == pytest.approx(6.0)
     dropped = [" ".join(c) for c, s in zip(rings + singles, embedded) if s.phi == 0]
     assert dropped == ["A1", "A2", "T0R0"]  # the paper: 22 embedded complexes, A2 and T0R0 drop out (A1 was 0)
+
+
+def test_isolating_every_unit_changes_nothing_and_plans_count_every_subset():
+    for seed in range(5):
+        sub = make_target("random", {"n": 5, "k": 2, "self_loops": True,
+                                     "gates": ["AND", "OR", "XOR", "NAND", "MAJ", "THRESHOLD", "NOT"]}, seed).substrate
+        whole = sub.isolated(range(sub.n))
+        assert whole.inputs == sub.inputs and all(np.array_equal(a, b) for a, b in zip(whole.tables, sub.tables))
+        plan = plan_isolated(sub)
+        assert len(plan.candidates) + sum(r["count"] for r in plan.pruned) == 2**sub.n - 1
+        assert all((u,) in plan.candidates for u in range(sub.n)) and plan.complete
+        bounded = plan_isolated(sub, max_size=2)
+        assert bounded.complete == all(len(c["units"]) <= 2 for c in plan.components)
+        assert set(bounded.candidates) == {c for c in plan.candidates if len(c) <= 2}
+
+
+def test_negated_inputs_are_checked():
+    with pytest.raises(InvalidSubstrateError, match="negated input positions"):
+        Substrate.from_gates([{"gate": "AND", "inputs": [0], "negated": [1]}])
