@@ -23,7 +23,7 @@ from typing import Any, Sequence
 from iitcore.candidates import CandidatePlan, candidate_order_key, strongly_connected_components, strongly_connected_subsets
 from iitcore.errors import InvalidSubstrateError
 from iitcore.sia import SIA, Partition, sia
-from iitcore.structure import PhiStructure, phi_structure
+from iitcore.structure import Mice, PhiStructure, phi_structure
 from iitcore.substrate import Substrate
 
 MODES = ("embedded", "isolated")
@@ -44,23 +44,45 @@ def _in_substrate(p: Partition, units: tuple[int, ...]) -> Partition:
     )
 
 
-def isolated_sia(substrate: Substrate, state: Sequence[int], units: Sequence[int | str], *, compat: str) -> SIA:
-    """phi_s of ``units`` as an isolated subgraph, reported in the substrate's unit indices."""
+def _sia_in_substrate(local: SIA, units: tuple[int, ...]) -> SIA:
+    ties = {**local.ties, "mips": [_in_substrate(p, units) for p in local.ties.get("mips", [])]}
+    partition = None if local.partition is None else _in_substrate(local.partition, units)
+    return replace(local, units=units, partition=partition, ties=ties)
+
+
+def _mice_in_substrate(m: Mice, units: tuple[int, ...]) -> Mice:
+    def to(xs: Sequence[int]) -> tuple[int, ...]:
+        return tuple(units[a] for a in xs)
+
+    return replace(
+        m,
+        purview=to(m.purview),
+        partition=tuple((to(mech), to(purview)) for mech, purview in m.partition),
+        tied_alternatives=tuple((to(purview), state) for purview, state in m.tied_alternatives),
+    )
+
+
+def isolated_sia(substrate: Substrate, state: Sequence[int], units: Sequence[int | str], **options: Any) -> SIA:
+    """phi_s of ``units`` as an isolated subgraph (``options`` as :func:`iitcore.sia`), in the substrate's indices."""
     us = substrate.validate_units(units)
     st = substrate.validate_state(state)
-    local = sia(substrate.isolated(us), tuple(st[u] for u in us), compat=compat)
-    ties = {**local.ties, "mips": [_in_substrate(p, us) for p in local.ties.get("mips", [])]}
-    partition = None if local.partition is None else _in_substrate(local.partition, us)
-    return replace(local, units=us, partition=partition, ties=ties)
+    return _sia_in_substrate(sia(substrate.isolated(us), tuple(st[u] for u in us), **options), us)
 
 
 def isolated_phi_structure(
-    substrate: Substrate, state: Sequence[int], units: Sequence[int | str], *, compat: str
+    substrate: Substrate, state: Sequence[int], units: Sequence[int | str], **options: Any
 ) -> PhiStructure:
-    """Phi-structure of ``units`` as an isolated subgraph (indices local to the candidate, labels kept)."""
+    """Phi-structure of ``units`` as an isolated subgraph (``options`` as :func:`iitcore.phi_structure`),
+    in the substrate's unit indices."""
     us = substrate.validate_units(units)
     st = substrate.validate_state(state)
-    return phi_structure(substrate.isolated(us), tuple(st[u] for u in us), compat=compat)
+    local = phi_structure(substrate.isolated(us), tuple(st[u] for u in us), **options)
+    distinctions = tuple(
+        replace(d, mechanism=tuple(us[a] for a in d.mechanism), cause=_mice_in_substrate(d.cause, us),
+                effect=_mice_in_substrate(d.effect, us))
+        for d in local.distinctions
+    )
+    return replace(local, units=us, sia=_sia_in_substrate(local.sia, us), distinctions=distinctions)
 
 
 def plan_isolated(substrate: Substrate, max_size: int | None = None) -> CandidatePlan:

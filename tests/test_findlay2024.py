@@ -176,3 +176,16 @@ def test_isolating_every_unit_changes_nothing_and_plans_count_every_subset():
 def test_negated_inputs_are_checked():
     with pytest.raises(InvalidSubstrateError, match="negated input positions"):
         Substrate.from_gates([{"gate": "AND", "inputs": [0], "negated": [1]}])
+
+
+def test_isolated_results_use_the_substrates_unit_indices():
+    t = target("pqrs")
+    impl = implement(t, "ring_computer")
+    sub, state = impl.substrate, impl.encode(t.info["state"])
+    ring = [f"T{j}/5" for j in range(4)]
+    units = sub.validate_units(ring)
+    (s,) = iitcore.evaluate_candidates(sub, state, [ring], compat=FEAT, candidates="isolated")
+    ps = isolated_phi_structure(sub, state, ring, compat=FEAT)
+    assert s.units == ps.units == units and set(u for p in s.partition.parts for u in p) == set(units)
+    assert {u for d in ps.distinctions for u in d.mechanism + d.cause.purview + d.effect.purview} <= set(units)
+    assert len(ps.relations()) == ps.n_relations
