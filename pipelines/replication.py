@@ -332,87 +332,118 @@ def _table(frame: pd.DataFrame, floats: str = "{:.4f}") -> str:
     return head + "\n".join("| " + " | ".join(str(v) for v in row) + " |" for row in shown.itertuples(index=False))
 
 
+@dataclass
+class Section:
+    """Markdown lines of one section, its lines for the summary, and what later sections need."""
+
+    lines: list[str]
+    summary: list[str]
+    seconds: float
+    big_phi: float = 0.0
+
+
+def target_section(name: str, published: dict[str, Any], out: Path) -> Section:
+    """A target's showcase state beside the published values and its 16 states in both formalisms."""
+    start = time.perf_counter()
+    target = make_target(f"findlay2024:{name}")
+    results = {compat: target_states(target, compat) for compat in (REFERENCE, DEFAULT)}
+    states_frame(name, results).to_csv(out / f"{name}_states.csv", index=False)
+    show = pd.DataFrame(showcase_rows(name, target, published))
+    show.to_csv(out / f"{name}_showcase.csv", index=False)
+    showcase = tuple(published["networks"][name]["showcase"]["state"])
+    lines = [f"## Target {name.upper()}", "",
+             f"Showcase state {bits(showcase)} beside the published values (reference branch): "
+             f"{int(show['agrees'].sum())} of {len(show)} quantities agree.", "",
+             _table(show), "", "All 16 states:", "",
+             "| state | reference branch | default | same |", "|---|---|---|---|"]
+    differ = []
+    for ref, new in zip(results[REFERENCE], results[DEFAULT]):
+        same = _cell(ref) == _cell(new)
+        lines.append(f"| {bits(ref.state)} | {_cell(ref)} | {_cell(new)} | {'yes' if same else '**no**'} |")
+        if not same:
+            differ.append((bits(ref.state), f"- **{bits(ref.state)}**: {why_different(ref, new, target.labels)}."))
+    ref = results[REFERENCE]
+    whole = sum(1 for r in ref if r.complexes and len(r.complexes[0]["units"]) == target.n)
+    unreachable = sum(r.complexes is None for r in ref)
+    lines += ["", f"In the reference branch the whole system is the complex in {whole} of 16 states; "
+              f"unreachable states (undefined, no cause): {unreachable}.", ""]
+    lines += (["States where the formalisms differ, and why:", "", *(d for _, d in differ), ""] if differ
+              else ["The formalisms agree in every state.", ""])
+    index = sum(b << i for i, b in enumerate(showcase))
+    big_phi = max(c["Phi"] for c in ref[index].complexes)
+    summary = [f"{name.upper()}: showcase {bits(showcase)} {int(show['agrees'].sum())}/{len(show)} published quantities "
+               f"agree; whole system the complex in {whole}/16 states, {unreachable} unreachable; the default "
+               f"formalism differs in {len(differ)} state(s){': ' + ', '.join(s for s, _ in differ) if differ else ''}."]
+    return Section(lines, summary, time.perf_counter() - start, big_phi)
+
+
+def computer_section(kind: str, target_phi: float, out: Path) -> Section:
+    """A computer running the paper's PQRS at the encoding of its showcase state: embedded complexes,
+    and for the ring computer the paper's hand-picked candidates isolated and its wiring figure."""
+    start = time.perf_counter()
+    target = make_target("findlay2024:pqrs")
+    showcase = tuple(target.info["state"])
+    impl = implement(target, kind)
+    labels = impl.substrate.labels
+    state = impl.encode(showcase)
+    found = iitcore.complexes(impl.substrate, state, compat=REFERENCE)
+    cx = complexes_frame(impl, state, found)
+    cx.to_csv(out / f"{kind}_complexes.csv", index=False)
+    best = float(cx["Phi"].max()) if len(cx) else 0.0
+    ratio = target_phi / best if best else float("inf")
+    title = "The paper's ring computer" if kind == "ring_computer" else "The project's own computer"
+    lines = [f"## {title} running PQRS, at the encoding of {bits(showcase)}", "",
+             f"{impl.substrate.n} units, {impl.cycle_length} ticks per target update "
+             f"({impl.verification['method']}). Embedded (background conditioned as the spec says), exhaustive: "
+             f"**{len(found)} complexes**, largest phi_s {cx['phi_s'].max():.4f}, largest Phi {best:.4f}, "
+             f"sizes {sorted(set(cx['size']))}. Target Phi {target_phi:.2f} / computer's largest "
+             f"per-complex Phi = **{ratio:.1f}**.", ""]
+    summary = [f"{title} ({impl.substrate.n} units): {len(found)} embedded complexes of sizes {sorted(set(cx['size']))}, "
+               f"largest Phi {best:.2f}; target Phi / computer's largest Phi = {ratio:.1f}."]
+    if kind == "ring_computer":
+        picked = ring_candidates_frame(impl, state, found)
+        picked.to_csv(out / "ring_computer_candidates.csv", index=False)
+        iso = int((picked["isolated phi_s"] > 0).sum())
+        dropped = picked[picked["embedded"] != "complex"]
+        figure = draw_ring_complexes(impl, found, out / "ring_computer_complexes.png",
+                                     f"Ring computer ({impl.substrate.n} units) running PQRS, loaded state of "
+                                     f"{bits(showcase)}: {len(found)} embedded complexes")
+        extra = [" ".join(labels[u] for u in c.units) for c in found
+                 if [labels[u] for u in c.units] not in hand_picked(impl)]
+        lines += [f"The paper's hand-picked candidates as isolated subgraphs: {iso} of {len(picked)} have phi_s > 0 "
+                  f"(paper: {PAPER_COMPUTER['complexes']}).", "", _table(picked), "",
+                  f"Embedded, {len(dropped)} hand-picked candidates are not complexes: "
+                  + "; ".join(f"{r['candidate']} ({r['embedded']}; {r['embedded, why 0']})" for _, r in dropped.iterrows())
+                  + ". NO_CAUSE / NO_EFFECT: conditioned on the background at the loaded state, the unit's own "
+                  "past (cause) or future (effect) is not specified by its state, so it has no intrinsic "
+                  "information on that side."
+                  + (f" Complexes that are not hand-picked: {', '.join(extra)}." if extra else
+                     " Every embedded complex is a hand-picked candidate."), "",
+                  f"![ring computer complexes]({figure.name})", ""]
+        summary.insert(0, f"Ring computer, the paper's hand-picked candidates isolated: {iso}/{len(picked)} with phi_s > 0 "
+                          f"(paper: {PAPER_COMPUTER['complexes']}); embedded, not complexes: "
+                          f"{', '.join(dropped['candidate'])}.")
+    lines += ["Embedded complexes:", "", _table(cx), ""]
+    return Section(lines, summary, time.perf_counter() - start)
+
+
 def write(out: Path, published_path: Path) -> Path:
     """Compute everything and write OUT/README.md, its CSV tables and the figure."""
     out.mkdir(parents=True, exist_ok=True)
     published = json.loads(published_path.read_text())
+    targets = {name: target_section(name, published, out) for name in TARGETS}
+    computers = {kind: computer_section(kind, targets["pqrs"].big_phi, out) for kind in ("ring_computer", "computer")}
+    sections = {**targets, **computers}
     lines = ["# Replication of Findlay et al. 2024", "",
              "Generated by `python -m pipelines.replication` (see `pipelines/replication.py`); published values from "
              f"`{published_path.name}` (the paper's showcase states) and the paper's text (its computer). "
              f"Reference-branch formalism: `{REFERENCE}` (PyPhi `feature/iit-4.0`, what the authors used); default: "
-             f"`{DEFAULT}`. Cells: complex phi_s / Phi / distinctions / relations.", ""]
-    timings: dict[str, float] = {}
-    target_phi: dict[str, float] = {}
-    for name in TARGETS:
-        start = time.perf_counter()
-        target = make_target(f"findlay2024:{name}")
-        results = {compat: target_states(target, compat) for compat in (REFERENCE, DEFAULT)}
-        states_frame(name, results).to_csv(out / f"{name}_states.csv", index=False)
-        show = pd.DataFrame(showcase_rows(name, target, published))
-        show.to_csv(out / f"{name}_showcase.csv", index=False)
-        timings[name] = time.perf_counter() - start
-        lines += [f"## Target {name.upper()} ({''.join(target.labels)})", "",
-                  f"Showcase state {bits(published['networks'][name]['showcase']['state'])} beside the published values "
-                  f"(reference branch): {int(show['agrees'].sum())} of {len(show)} quantities agree.", "",
-                  _table(show), "", "All 16 states:", "",
-                  "| state | reference branch | default | same |", "|---|---|---|---|"]
-        differ = []
-        for ref, new in zip(results[REFERENCE], results[DEFAULT]):
-            same = _cell(ref) == _cell(new)
-            lines.append(f"| {bits(ref.state)} | {_cell(ref)} | {_cell(new)} | {'yes' if same else '**no**'} |")
-            if not same:
-                differ.append(f"- **{bits(ref.state)}**: {why_different(ref, new, target.labels)}.")
-        whole = sum(1 for r in results[REFERENCE] if r.complexes and len(r.complexes[0]["units"]) == target.n)
-        lines += ["", f"In the reference branch the whole system is the complex in {whole} of 16 states; "
-                  f"unreachable states: {sum(r.complexes is None for r in results[REFERENCE])}.", ""]
-        lines += (["States where the formalisms differ, and why:", "", *differ, ""] if differ
-                  else ["The formalisms agree in every state.", ""])
-        showcase = tuple(published["networks"][name]["showcase"]["state"])
-        target_phi[name] = max(c["Phi"] for c in results[REFERENCE][int(sum(b << i for i, b in enumerate(showcase)))].complexes)
-
-    target = make_target("findlay2024:pqrs")
-    showcase = tuple(target.info["state"])
-    for kind in ("ring_computer", "computer"):
-        start = time.perf_counter()
-        impl = implement(target, kind)
-        state = impl.encode(showcase)
-        found = iitcore.complexes(impl.substrate, state, compat=REFERENCE)
-        cx = complexes_frame(impl, state, found)
-        cx.to_csv(out / f"{kind}_complexes.csv", index=False)
-        timings[kind] = time.perf_counter() - start
-        best = cx["Phi"].max() if len(cx) else 0.0
-        ratio = target_phi["pqrs"] / best if best else float("inf")
-        title = "The paper's ring computer" if kind == "ring_computer" else "The project's own computer"
-        lines += [f"## {title} running PQRS, at the encoding of {bits(showcase)}", "",
-                  f"{impl.substrate.n} units, {impl.cycle_length} ticks per target update "
-                  f"({impl.verification['method']}). Embedded (background conditioned as the spec says), exhaustive: "
-                  f"**{len(found)} complexes**, largest phi_s {cx['phi_s'].max():.4f}, largest Phi {best:.4f}, "
-                  f"sizes {sorted(set(cx['size']))}. Target Phi {target_phi['pqrs']:.2f} / computer's largest "
-                  f"per-complex Phi = **{ratio:.1f}**.", ""]
-        if kind == "ring_computer":
-            picked = ring_candidates_frame(impl, state, found)
-            picked.to_csv(out / "ring_computer_candidates.csv", index=False)
-            iso = int((picked["isolated phi_s"] > 0).sum())
-            dropped = picked[picked["embedded"] != "complex"]
-            figure = draw_ring_complexes(impl, found, out / "ring_computer_complexes.png",
-                                         f"Ring computer ({impl.substrate.n} units) running PQRS, loaded state of "
-                                         f"{bits(showcase)}: {len(found)} embedded complexes")
-            extra = [" ".join(impl.substrate.labels[u] for u in c.units) for c in found
-                     if [impl.substrate.labels[u] for u in c.units] not in hand_picked(impl)]
-            lines += [f"The paper's hand-picked candidates as isolated subgraphs: {iso} of {len(picked)} have phi_s > 0 "
-                      f"(paper: {PAPER_COMPUTER['complexes']}).", "", _table(picked), "",
-                      f"Embedded, {len(dropped)} hand-picked candidates are not complexes: "
-                      + "; ".join(f"{r['candidate']} ({r['embedded']}; {r['embedded, why 0']})" for _, r in dropped.iterrows())
-                      + ". NO_CAUSE / NO_EFFECT: conditioned on the background at the loaded state, the unit's own "
-                      "past (cause) or future (effect) is not specified by its state, so it has no intrinsic "
-                      "information on that side."
-                      + (f" Complexes that are not hand-picked: {', '.join(extra)}." if extra else
-                         " Every embedded complex is a hand-picked candidate."), "",
-                      f"![ring computer complexes]({figure.name})", "", "Embedded complexes:", "", _table(cx), ""]
-        else:
-            lines += ["Embedded complexes:", "", _table(cx), ""]
+             f"`{DEFAULT}`. Cells: complex phi_s / Phi / distinctions / relations.", "", "## Summary", "",
+             *(f"- {line}" for sec in sections.values() for line in sec.summary), ""]
+    for sec in sections.values():
+        lines += sec.lines
     lines += ["## Timings", "", "Seconds on a shared 2-core machine (loaded; for orientation only): "
-              + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()) + ".", ""]
+              + ", ".join(f"{k} {sec.seconds:.1f}" for k, sec in sections.items()) + ".", ""]
     readme = out / "README.md"
     readme.write_text("\n".join(lines))
     return readme
