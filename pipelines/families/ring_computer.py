@@ -12,7 +12,7 @@ n; the program enters only as the loaded state of the rings.
 
 Timing (found by simulation, checked for every target state by
 :func:`verify_ring`): the clock's period is the cycle length K = 2n (8 for
-n = 2, whose pipeline needs K >= n + 5); the registers take f(s) at tick
+n = 2, whose data path needs K >= n + 4); the registers take f(s) at tick
 K + 1 (``commit`` = 1), and from tick ``settle`` on the trajectory from the
 loaded state of s runs K ticks ahead of the one from the loaded state of f(s).
 The loaded state itself is transient: scratch units (R1, R2, buffers) hold
@@ -38,7 +38,7 @@ from pipelines.families.verify import CYCLES, Implementation, program_encoder, r
 
 SIZES = (2, 4, 8)
 MAX_FAN_IN = 16  # widest OR kept as one unit (its table has 2^16 rows); wider ORs become a two-level tree
-PIPELINE_TICKS = 5  # ring -> IR -> M -> O, plus R2 and R1 before the register toggles
+READ_TO_REGISTER = 6  # a bit read from a ring at tick t is in its register at t + 6 (IR, M, O, R2, R1, R0)
 ROLES = (
     "clock", "divider", "carry", "register", "toggle-enable", "difference",
     "memory", "instruction", "multiplexer", "mux-output", "buffer",
@@ -62,9 +62,14 @@ def ring_timing(n: int) -> RingTiming:
     """The timing of the ring computer for n-unit targets (n = 2, 4, 8)."""
     if n not in SIZES:
         raise FamilyError(f"ring_computer: the target must have n = 2, 4 or 8 units (a power of two), got n = {n}")
-    k = max(2, n.bit_length() - 1)  # n = 2 needs a second divider: K >= n + PIPELINE_TICKS
-    cycle = 1 << (k + 1)
     depth = 1 if (1 << n) <= MAX_FAN_IN else 2
+    # The next window's first multiplexer (tick K + 1) must see the register written by the last read of
+    # this window (tick n - 1): K + 1 >= n - 1 + READ_TO_REGISTER (+ 1 for an OR tree). n = 2 needs a
+    # second divider for that.
+    k = n.bit_length() - 1
+    while (2 << k) + 1 < n - 1 + READ_TO_REGISTER + depth - 1:
+        k += 1
+    cycle = 1 << (k + 1)
     # The window (Xk = 0) is ticks 0..K/2-1; O carries bit i of f(s) at tick 2 + depth + i (mod n, for
     # K/2 ticks). A_k is on at tick K - 1, so every R2 must see its bit at tick K - 2: register i reads O
     # delayed by K - 4 - depth - i ticks. R1 is on at tick K and R0 holds f(s) from tick K + 1 (commit).
