@@ -11,6 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from iitcore import Substrate
+from iitcore.background import posterior
 from pipelines.families import FamilyError, VerificationError, implement, make_target, wiring_fingerprint
 from pipelines.families.ring_computer import build_ring_computer, ring_timing, verify_ring
 from pipelines.families.verify import run
@@ -103,6 +104,10 @@ def test_feedback_variant_is_equivalent_and_strongly_connected():
     s = np.array([[0, 1, 0, 1]], dtype=np.int8)
     assert all((a == b).all() for a, b in zip(run(plain, s, 24), run(fed, s, 24)))
     assert plain.id != fed.id and fed.params == {"feedback": True}
+    # the loaded state of the feedback variant is not reachable as a whole unless s_1..s_3 = 0
+    for state, reachable in [((0, 1, 0, 1), False), ((1, 0, 0, 0), True), ((0, 0, 1, 0), False)]:
+        assert posterior(fed.substrate, fed.encode(state)).reachable is reachable
+        assert posterior(plain.substrate, plain.encode(state)).reachable
 
 
 def test_bad_programs_and_sizes_are_rejected():
