@@ -1,4 +1,4 @@
-"""The replication document's computations (pipelines.replication) on the paper's targets."""
+"""The replication document's computations (pipelines.report.replication) on the paper's targets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import iitcore
-from pipelines import replication as rep
+from pipelines.report import replication as rep
 from pipelines.families import implement, make_target
 
 PUBLISHED = json.loads((Path(__file__).parent / "data" / "findlay2024.json").read_text())

@@ -23,8 +23,11 @@ from pipelines import provenance
 from pipelines.export import export
 import pipelines.report.figures as figures
 import pipelines.report.frames as frames
+import pipelines.report.replication as replication
 from pipelines.report.frames import StudyTables
 from pipelines.store import Store
+
+COMPUTER_KINDS = ("computer", "ring_computer")  # stored-program computers: the same expectations
 
 
 def default_out_dir(store_path: str | Path) -> Path:
@@ -232,8 +235,8 @@ def _findings(pairs: pd.DataFrame, sf: pd.DataFrame, cxf: pd.DataFrame) -> tuple
         if kind == "unfolding":
             expect.append(("no complex", kind, "all pairs", _count(g["impl_n_complexes"] == 0),
                            bool((g["impl_n_complexes"] == 0).all())))
-        if kind == "computer":
-            comp = cxf[cxf["kind"] == "computer"]
+        if kind in COMPUTER_KINDS:
+            comp = cxf[cxf["kind"] == kind]
             higher = g["impl_max_phi_s"] > g["target_phi_s"] + 1e-9
             top = comp[np.isclose(comp["phi_s"], comp["phi_s"].max())] if len(comp) else comp
             notes.append(
@@ -268,17 +271,17 @@ def _differences(t: StudyTables, expect: pd.DataFrame, pairs: pd.DataFrame, cxf:
             out.append(f"A relabelled copy is phenomenally equivalent in only {e['observed']} pairs ({cases}). "
                        "A copy differs from its target only by unit order, so this indicates a bug (an "
                        "order-dependent choice in the analysis), not a finding.")
-        elif e["kind"] == "computer" and e["expectation"].startswith("low phi_s"):
-            out.append(_explain_high_phi(t, pairs, cxf))
+        elif e["kind"] in COMPUTER_KINDS and e["expectation"].startswith("low phi_s"):
+            out.append(_explain_high_phi(t, pairs, cxf, e["kind"]))
         else:
             out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
                        "see `tables/pairs.csv` for the pairs where it fails.")
     return out
 
 
-def _explain_high_phi(t: StudyTables, pairs: pd.DataFrame, cxf: pd.DataFrame) -> str:
-    """Which computer complexes exceed the target's phi_s, and what they are made of."""
-    p = pairs[(pairs["kind"] == "computer") & (pairs["impl_max_phi_s"] > pairs["target_phi_s"] + 1e-9)]
+def _explain_high_phi(t: StudyTables, pairs: pd.DataFrame, cxf: pd.DataFrame, kind: str) -> str:
+    """Which complexes of a computer ``kind`` exceed the target's phi_s, and what they are made of."""
+    p = pairs[(pairs["kind"] == kind) & (pairs["impl_max_phi_s"] > pairs["target_phi_s"] + 1e-9)]
     enc = cxf[cxf["phase"] == 0].merge(
         p[["implementation", "target_state", "target_phi_s"]],
         left_on=["system", "target_state"], right_on=["implementation", "target_state"],
@@ -405,6 +408,7 @@ def _markdown(
             "impl_max_phi_s_any_phase", "impl_sum_Phi", "matching_complexes",
         ]]
         L += [f"### Every analysed state of `{target}`", "", _md(rows), ""]
+    L += replication.study_section(t, sf, cxf)
     L += ["## Across families", "",
           "Encoded states (phase 0) only. `sum_Phi` adds the Phi of a state's complexes.", "", _md(summary), ""]
     L += ["## Figures", ""]
