@@ -23,7 +23,6 @@ from pipelines import provenance
 from pipelines.export import export
 import pipelines.report.figures as figures
 import pipelines.report.frames as frames
-import pipelines.report.replication as replication
 from pipelines.report.frames import StudyTables
 from pipelines.store import Store
 
@@ -360,6 +359,44 @@ def _showcase_text(t: StudyTables, target: str, ts: str, computer: str | None) -
     return text + "."
 
 
+def _replication(t: StudyTables, sf: pd.DataFrame, cxf: pd.DataFrame) -> list[str]:
+    """The study report's section on the Findlay et al. 2024 targets of a study (read from the store only):
+    per encoded target state the target's complexes and, per implementation, its complexes, largest
+    per-complex Phi and the ratio of the target's Phi to it. Empty when the study has no such target."""
+    sy = t.systems
+    kinds = dict(zip(map(str, sy["system"].values), map(str, sy["kind"].values)))
+    recipes = dict(zip(map(str, sy["system"].values), map(str, sy["recipe"].values)))
+    targets = [s for s, k in kinds.items() if k == "target" and recipes[s].startswith("findlay2024:")]
+    if not targets:
+        return []
+    analysis = t.provenance.get("config", {}).get("analysis", {})
+    lines = ["## Replication of Findlay et al. 2024", "",
+             f"Formalism `{analysis.get('compat', '?')}`, candidates `{analysis.get('candidates', 'embedded')}` (the paper: "
+             "`pyphi-feature-iit4`, isolated hand-picked candidates). Cells: complex phi_s / Phi; ratio: the target's "
+             "largest Phi over the implementation's largest per-complex Phi. The published values beside ours: "
+             "`docs/replication/` (`python -m pipelines.report.replication`).", ""]
+    enc = cxf[cxf["phase"] == 0]
+    for target in targets:
+        impls = [s for s, tg in zip(map(str, sy["system"].values), map(str, sy["target"].values))
+                 if tg == target and kinds[s] != "target"]
+        rows = []
+        for ts in sf[(sf["system"] == target) & (sf["phase"] == 0)]["target_state"]:
+            mine = enc[(enc["system"] == target) & (enc["target_state"] == ts)]
+            top = mine["Phi"].max() if len(mine) else float("nan")
+            row = {"state": ts, "target": "; ".join(f"{lab} {_fmt(p)} / {_fmt(P)}" for lab, p, P in
+                                                   zip(mine["unit_labels"], mine["phi_s"], mine["Phi"])) or "none"}
+            for impl in impls:
+                theirs = enc[(enc["system"] == impl) & (enc["target_state"] == ts)]
+                best = theirs["Phi"].max() if len(theirs) else float("nan")
+                row[f"{kinds[impl]}: complexes"] = len(theirs)
+                row[f"{kinds[impl]}: max phi_s"] = theirs["phi_s"].max() if len(theirs) else float("nan")
+                row[f"{kinds[impl]}: max Phi"] = best
+                row[f"{kinds[impl]}: ratio"] = top / best if best else float("nan")
+            rows.append(row)
+        lines += [f"### `{recipes[target]}` ({target})", "", _md(pd.DataFrame(rows)), ""]
+    return lines
+
+
 def _provenance(t: StudyTables) -> list[str]:
     p = t.provenance
     code = p.get("code", {})
@@ -408,7 +445,7 @@ def _markdown(
             "impl_max_phi_s_any_phase", "impl_sum_Phi", "matching_complexes",
         ]]
         L += [f"### Every analysed state of `{target}`", "", _md(rows), ""]
-    L += replication.study_section(t, sf, cxf)
+    L += _replication(t, sf, cxf)
     L += ["## Across families", "",
           "Encoded states (phase 0) only. `sum_Phi` adds the Phi of a state's complexes.", "", _md(summary), ""]
     L += ["## Figures", ""]

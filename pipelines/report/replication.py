@@ -322,49 +322,6 @@ def draw_ring_complexes(impl: Implementation, found: iitcore.Complexes, path: Pa
     return path
 
 
-# ------------------------------------------------------------------ study report
-def _phi(x: float) -> str:
-    return "-" if pd.isna(x) else f"{x:.2f}"
-
-
-def study_section(t: Any, sf: pd.DataFrame, cxf: pd.DataFrame) -> list[str]:
-    """The study report's section on the Findlay et al. 2024 targets of a study (read from the store only):
-    per encoded target state the target's complexes and, per implementation, its complexes, largest
-    per-complex Phi and the ratio of the target's Phi to it. Empty when the study has no such target."""
-    sy = t.systems
-    kinds = dict(zip(map(str, sy["system"].values), map(str, sy["kind"].values)))
-    recipes = dict(zip(map(str, sy["system"].values), map(str, sy["recipe"].values)))
-    targets = [s for s, k in kinds.items() if k == "target" and recipes[s].startswith("findlay2024:")]
-    if not targets:
-        return []
-    lines = ["## Replication of Findlay et al. 2024", "",
-             f"Formalism `{t.provenance.get('config', {}).get('analysis', {}).get('compat', '?')}`, candidates "
-             f"`{t.provenance.get('config', {}).get('analysis', {}).get('candidates', 'embedded')}` (the paper: "
-             f"`{REFERENCE}`, isolated hand-picked candidates). Cells: complex phi_s / Phi; ratio: the target's "
-             "largest Phi over the implementation's largest per-complex Phi. The published values beside ours: "
-             "`docs/replication/` (`python -m pipelines.report.replication`).", ""]
-    enc = cxf[cxf["phase"] == 0]
-    for target in targets:
-        impls = [s for s, tg in zip(map(str, sy["system"].values), map(str, sy["target"].values))
-                 if tg == target and kinds[s] != "target"]
-        rows = []
-        for ts in sf[(sf["system"] == target) & (sf["phase"] == 0)]["target_state"]:
-            mine = enc[(enc["system"] == target) & (enc["target_state"] == ts)]
-            top = mine["Phi"].max() if len(mine) else float("nan")
-            row = {"state": ts, "target": "; ".join(f"{lab} {p:.4f} / {_phi(P)}" for lab, p, P in
-                                                   zip(mine["unit_labels"], mine["phi_s"], mine["Phi"])) or "none"}
-            for impl in impls:
-                theirs = enc[(enc["system"] == impl) & (enc["target_state"] == ts)]
-                best = theirs["Phi"].max() if len(theirs) else float("nan")
-                row[f"{kinds[impl]}: complexes"] = len(theirs)
-                row[f"{kinds[impl]}: max phi_s"] = f"{theirs['phi_s'].max():.4f}" if len(theirs) else "-"
-                row[f"{kinds[impl]}: max Phi"] = _phi(best)
-                row[f"{kinds[impl]}: ratio"] = _phi(top / best) if best and not pd.isna(best) else "-"
-            rows.append(row)
-        lines += [f"### `{recipes[target]}` ({target})", "", _table(pd.DataFrame(rows)), ""]
-    return lines
-
-
 # ------------------------------------------------------------------ document
 def _table(frame: pd.DataFrame, floats: str = "{:.4f}") -> str:
     shown = frame.copy()
