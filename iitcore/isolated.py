@@ -17,10 +17,9 @@ a candidate must be reachable in the isolated substrate, else it is skipped.
 from __future__ import annotations
 
 from dataclasses import replace
-from math import comb
 from typing import Any, Sequence
 
-from iitcore.candidates import CandidatePlan, candidate_order_key, strongly_connected_components, strongly_connected_subsets
+from iitcore.candidates import CandidatePlan, candidate_order_key, strong_components, strongly_connected_subsets
 from iitcore.errors import InvalidSubstrateError
 from iitcore.sia import SIA, Partition, sia
 from iitcore.structure import Mice, PhiStructure, phi_structure
@@ -91,26 +90,19 @@ def plan_isolated(substrate: Substrate, max_size: int | None = None) -> Candidat
     if max_size is not None and max_size < 1:
         raise InvalidSubstrateError(f"max_size must be at least 1, got {max_size}")
     bound = n if max_size is None else min(max_size, n)
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for j, ins in enumerate(substrate.inputs):
-        for i in ins:
-            succ[i].append(j)
-    pred = [list(ins) for ins in substrate.inputs]
-    candidates: list[tuple[int, ...]] = [(u,) for u in range(n)]
-    components: list[dict[str, Any]] = []
-    complete, found_total = True, 0
-    for comp in strongly_connected_components(succ):
-        k = len(comp)
-        found = [tuple(sorted(s)) for s in strongly_connected_subsets(succ, pred, comp, bound)] if k > 1 and bound > 1 else []
-        candidates += found
-        found_total += len(found)
-        beyond = (1 << k) - 1 - sum(comb(k, s) for s in range(1, min(bound, k) + 1))
-        complete &= beyond == 0
-        components.append({"units": comp, "complete": beyond == 0, "max_size": max_size,
-                           "strongly_connected_subsets": len(found), "candidates": len(found) + k})
-    candidates.sort(key=candidate_order_key)
+    inputs = dict(enumerate(substrate.inputs))
+    search = strongly_connected_subsets(range(n), lambda s: {j: [i for i in inputs[j] if i in s] for j in s}, bound)
+    candidates = sorted({(u,) for u in range(n)} | set(search.subsets), key=candidate_order_key)
+    cyclic = [sorted(c) for c in strong_components(range(n), inputs)]
+    covered = {u for c in cyclic for u in c}
+    components = [
+        {"units": comp, "complete": len(comp) <= bound, "max_size": max_size,
+         "candidates": sum(1 for c in candidates if c[0] in comp)}
+        for comp in sorted(cyclic + [[u] for u in range(n) if u not in covered])
+    ]
+    complete = all(comp["complete"] for comp in components)
     left_out = (1 << n) - 1 - len(candidates)
     reason = "not strongly connected in the wiring (isolated: phi_s = 0)" + ("" if complete else ", or beyond max_size")
     pruned = [{"reason": reason, "count": left_out}] if left_out else []
-    counts = {"candidates": len(candidates), "enumerated": found_total + n, "pruned_records": len(pruned)}
+    counts = {"candidates": len(candidates), "enumerated": len(search.subsets), "pruned_records": len(pruned)}
     return CandidatePlan(candidates, pruned, components, complete, max_size, counts)
