@@ -20,7 +20,7 @@ from iitcore.errors import CMMismatchWarning, InvalidSubstrateError, InvalidStat
 from iitcore.gates import gate_table, restricted_table
 
 MAX_DENSE_UNITS = 24  # largest n for which a full TPM may be built on request
-GATE_KEYS = frozenset({"gate", "inputs", "noise", "label", "threshold", "weights"})
+GATE_KEYS = frozenset({"gate", "inputs", "noise", "label", "threshold", "weights", "negated"})
 
 
 def le_index(bits: Sequence[int]) -> int:
@@ -390,8 +390,9 @@ class Substrate:
         Each gate is ``{"gate": NAME, "inputs": [...]}`` with NAME one of AND,
         OR, XOR, NAND, NOR, XNOR, MAJ, COPY, NOT, THRESHOLD (with
         ``"threshold"`` and optional ``"weights"``), MUX (inputs: select, a, b),
-        CONST0, CONST1; an optional per-gate ``"noise"`` (or the global
-        ``noise``) flips the output with that probability; ``"label"`` names it.
+        CONST0, CONST1; ``"negated"`` lists input positions inverted before
+        the gate; an optional per-gate ``"noise"`` (or the global ``noise``)
+        flips the output with that probability; ``"label"`` names it.
         """
         tables, inputs, names, specs = [], [], [], []
         for j, g in enumerate(gates):
@@ -406,11 +407,19 @@ class Substrate:
                 raise InvalidSubstrateError(f"noise of gate {j} must be in [0, 1], got {eps}")
             threshold = None if g.get("threshold") is None else _number(g["threshold"], f"threshold of gate {j}")
             weights = None if g.get("weights") is None else _numbers(g["weights"], f"weights of gate {j}")
-            out = gate_table(str(g["gate"]), len(ins), threshold=threshold, weights=weights)
+            negated = _indices(g.get("negated", []), f"negated inputs of gate {j}")
+            out = gate_table(str(g["gate"]), len(ins), threshold=threshold, weights=weights, negated=negated)
             tables.append(out * (1.0 - eps) + (1.0 - out) * eps)
             inputs.append(ins)
             names.append(str(g.get("label", "")))
-            specs.append({**params, "gate": str(g["gate"]).upper(), "inputs": ins, "noise": eps})
+            spec: dict[str, Any] = {"gate": str(g["gate"]).upper(), "inputs": ins, "noise": eps}
+            if threshold is not None:
+                spec["threshold"] = threshold
+            if weights is not None:
+                spec["weights"] = weights.tolist()
+            if negated:
+                spec["negated"] = negated
+            specs.append(spec)
         if labels is None and all(names):
             labels = names
         return replace(cls.from_units(tables, inputs, labels), gates=tuple(specs))

@@ -50,10 +50,10 @@ def check_implementation(kind: str, params: dict[str, Any]) -> None:
 
 
 def implement(target: Target, kind: str, **params: Any) -> Implementation:
-    """A verified implementation of ``target`` of the given kind (``computer``, ``unfolding``, ``copy``)."""
+    """A verified implementation of ``target`` of the given kind (``computer``, ``unfolding``, ``copy``,
+    ``ring_computer``)."""
     check_implementation(kind, params)
     return _BUILDERS[kind][0](target, **params)
-    "ring_computer": (implement_ring_computer, {"feedback": bool}),
 
 
 __all__ = [
