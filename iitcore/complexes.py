@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from iitcore.candidates import CandidatePlan, candidate_order_key, plan_candidates
 from iitcore.errors import EliminationWidthError, StateUnreachableError
+from iitcore.isolated import check_mode, isolated_phi_structure, isolated_sia, plan_isolated
 from iitcore.numerics import eq, is_positive
 from iitcore.sia import SIA, sia
 from iitcore.structure import phi_structure
@@ -158,17 +159,23 @@ def exclusion(
 def evaluate_candidates(
     substrate: Substrate,
     state: Sequence[int],
-    candidates: Sequence[Sequence[int]],
+    systems: Sequence[Sequence[int]],
     *,
     compat: str = "iit4_2023",
+    candidates: str = "embedded",
 ) -> list[SIA | Unreachable]:
-    """phi_s of each candidate, or an :class:`Unreachable` record (one batch of a pipeline)."""
+    """phi_s of each candidate system, or an :class:`Unreachable` record (one batch of a pipeline).
+
+    ``candidates``: ``"embedded"`` (default; conditioned on the background)
+    or ``"isolated"`` (each as :meth:`Substrate.isolated`, see :mod:`iitcore.isolated`).
+    """
     st = substrate.validate_state(state)
+    evaluate = isolated_sia if check_mode(candidates) == "isolated" else sia
     out: list[SIA | Unreachable] = []
-    for units in candidates:
+    for units in systems:
         us = substrate.validate_units(units)
         try:
-            out.append(sia(substrate, st, us, compat=compat))
+            out.append(evaluate(substrate, st, us, compat=compat))
         except StateUnreachableError as exc:
             out.append(Unreachable(us, str(exc)))
         except EliminationWidthError as exc:
@@ -231,17 +238,20 @@ def complexes(
     max_size: int | None = None,
     *,
     compat: str = "iit4_2023",
+    candidates: str = "embedded",
 ) -> Complexes:
     """All complexes of ``substrate`` in ``state``: plan, evaluate, exclude.
 
     ``max_size`` bounds candidate size (components cut by it are marked
     incomplete). Overlapping candidates tied in phi_s are resolved as the
     mode's reference does: by Phi (spec 5.2) in ``"iit4_2023"``, by
-    candidate order in ``"pyphi-feature-iit4"``.
+    candidate order in ``"pyphi-feature-iit4"``. ``candidates="isolated"``
+    analyses every candidate as an isolated subgraph (:mod:`iitcore.isolated`).
     """
-    plan = plan_candidates(substrate, state, max_size)
-    evaluated = evaluate_candidates(substrate, state, plan.candidates, compat=compat)
-    excl = exclusion(evaluated, big_phi_of(substrate, state, compat) if compat == "iit4_2023" else None)
+    isolated = check_mode(candidates) == "isolated"
+    plan = plan_isolated(substrate, max_size) if isolated else plan_candidates(substrate, state, max_size)
+    evaluated = evaluate_candidates(substrate, state, plan.candidates, compat=compat, candidates=candidates)
+    excl = exclusion(evaluated, big_phi_of(substrate, state, compat, candidates) if compat == "iit4_2023" else None)
     found = []
     for c in excl.complexes:
         comp = plan.component_of(c.units)
@@ -249,9 +259,12 @@ def complexes(
     return Complexes(found, plan.complete, plan, evaluated, excl)
 
 
-def big_phi_of(substrate: Substrate, state: Sequence[int], compat: str) -> Callable[[tuple[int, ...]], float]:
+def big_phi_of(
+    substrate: Substrate, state: Sequence[int], compat: str, candidates: str = "embedded"
+) -> Callable[[tuple[int, ...]], float]:
     """Phi of a candidate's Phi-structure, for resolving exclusion ties."""
-    return lambda units: phi_structure(substrate, state, units, compat=compat).big_phi
+    structure = isolated_phi_structure if check_mode(candidates) == "isolated" else phi_structure
+    return lambda units: structure(substrate, state, units, compat=compat).big_phi
 
 
 def maximal_complex(
@@ -260,6 +273,7 @@ def maximal_complex(
     max_size: int | None = None,
     *,
     compat: str = "iit4_2023",
+    candidates: str = "embedded",
 ) -> Complex | None:
     """The complex with the largest phi_s (None if there is none); see :func:`complexes`."""
-    return complexes(substrate, state, max_size, compat=compat).maximal
+    return complexes(substrate, state, max_size, compat=compat, candidates=candidates).maximal

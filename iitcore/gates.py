@@ -12,8 +12,18 @@ ARITY = {"COPY": 1, "NOT": 1, "MUX": 3, "CONST0": 0, "CONST1": 0}
 MAX_GATE_INPUTS = 20  # a gate's table has 2^k entries
 
 
-def gate_table(name: str, k: int, threshold: float | None = None, weights: Sequence[float] | None = None) -> np.ndarray:
-    """Deterministic output (0.0/1.0) for each of the 2^k input states, little-endian."""
+def gate_table(
+    name: str,
+    k: int,
+    threshold: float | None = None,
+    weights: Sequence[float] | None = None,
+    negated: Sequence[int] = (),
+) -> np.ndarray:
+    """Deterministic output (0.0/1.0) for each of the 2^k input states, little-endian.
+
+    ``negated`` lists input positions that are inverted before the gate
+    (e.g. AND with ``negated=[1]`` is x0 AND NOT x1).
+    """
     g = name.upper()
     if g in ARITY and ARITY[g] != k:
         raise InvalidSubstrateError(f"gate {g} takes {ARITY[g]} input(s), got {k}")
@@ -24,6 +34,10 @@ def gate_table(name: str, k: int, threshold: float | None = None, weights: Seque
     if g not in ARITY and k == 0:
         raise InvalidSubstrateError(f"gate {g} needs at least one input")
     x = ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(int)
+    flips = sorted({int(i) for i in negated})
+    if any(not 0 <= i < k for i in flips):
+        raise InvalidSubstrateError(f"gate {g}: negated input positions {list(negated)} outside 0..{k - 1}")
+    x[:, flips] = 1 - x[:, flips]
     ones = x.sum(axis=1)
     if g == "COPY":
         out = x[:, 0]
@@ -56,3 +70,31 @@ _MULTI = {
     "XNOR": lambda x, ones, k: ones % 2 == 0,
     "MAJ": lambda x, ones, k: 2 * ones > k,
 }
+
+
+VARIADIC = ("AND", "OR", "XOR", "NAND", "NOR", "XNOR", "MAJ", "THRESHOLD")
+
+
+def restricted_table(name: str, k: int, kept: Sequence[int], **params: object) -> np.ndarray:
+    """The gate's table over only its inputs at positions ``kept`` (isolated-subgraph rule).
+
+    Gates defined for any number of inputs (AND, OR, XOR, NAND, NOR, XNOR,
+    MAJ, THRESHOLD) become the same gate over the kept inputs, with their
+    per-input ``weights`` and ``negated`` flags and the same ``threshold``;
+    fixed-arity gates (COPY, NOT, MUX, CONST0/1) read a lost input as 0.
+    Little-endian over the kept inputs in the order given. A gate that keeps
+    no input is the caller's case (the unit keeps its state).
+    """
+    g, kept = name.upper(), [int(p) for p in kept]
+    if g in VARIADIC:
+        sub: dict[str, object] = {}
+        if params.get("threshold") is not None:
+            sub["threshold"] = params["threshold"]
+        if params.get("weights") is not None:
+            sub["weights"] = [params["weights"][p] for p in kept]  # type: ignore[index]
+        negated = {int(p) for p in params.get("negated", ())}  # type: ignore[union-attr]
+        sub["negated"] = [a for a, p in enumerate(kept) if p in negated]
+        return gate_table(g, len(kept), **sub)  # type: ignore[arg-type]
+    full = gate_table(g, k, **params)  # type: ignore[arg-type]
+    rows = (np.arange(1 << len(kept))[:, None] >> np.arange(len(kept))) & 1
+    return full[(rows << np.asarray(kept, dtype=np.int64)).sum(axis=1)] if kept else full[:1]

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from iitcore.errors import CMMismatchWarning, InvalidSubstrateError, InvalidStateError
-from iitcore.gates import gate_table
+from iitcore.gates import gate_table, restricted_table
 
 MAX_DENSE_UNITS = 24  # largest n for which a full TPM may be built on request
-GATE_KEYS = frozenset({"gate", "inputs", "noise", "label", "threshold", "weights"})
+GATE_KEYS = frozenset({"gate", "inputs", "noise", "label", "threshold", "weights", "negated"})
 
 
 def le_index(bits: Sequence[int]) -> int:
@@ -126,16 +126,21 @@ def state_by_node(tpm: Any) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Substrate:
-    """Binary units with their inputs and per-unit ON-probability tables."""
+    """Binary units with their inputs and per-unit ON-probability tables.
+
+    ``gates[j]`` is unit j's gate description when the substrate was built
+    from gates (:meth:`from_gates`), else None; :meth:`isolated` needs it.
+    """
 
     inputs: tuple[tuple[int, ...], ...]
     tables: tuple[np.ndarray, ...]
     labels: tuple[str, ...]
+    gates: tuple[Mapping[str, Any] | None, ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.inputs)
-        if len(self.tables) != n or len(self.labels) != n:
-            raise InvalidSubstrateError("inputs, tables and labels must have one entry per unit")
+        if len(self.tables) != n or len(self.labels) != n or (self.gates is not None and len(self.gates) != n):
+            raise InvalidSubstrateError("inputs, tables, labels (and gates) must have one entry per unit")
         if len(set(self.labels)) != n:
             raise InvalidSubstrateError(f"unit labels must be unique: {list(self.labels)}")
         for i, (ins, table) in enumerate(zip(self.inputs, self.tables)):
@@ -251,7 +256,42 @@ class Substrate:
                 table = np.transpose(table, order).reshape(-1, order="F")
             inputs.append(tuple(sorted(new_ins)))
             tables.append(np.array(table, dtype=float))
-        return Substrate(tuple(inputs), tuple(tables), tuple(self.labels[o] for o in perm))
+        gates = None if self.gates is None else tuple(
+            None if g is None else {**g, "inputs": [new_of_old[i] for i in g["inputs"]]}
+            for g in (self.gates[old] for old in perm)
+        )
+        return Substrate(tuple(inputs), tuple(tables), tuple(self.labels[o] for o in perm), gates)
+
+    def isolated(self, units: Iterable[int | str]) -> "Substrate":
+        """The candidate ``units`` as a substrate of its own (the isolated-subgraph analysis).
+
+        Each unit applies its gate to its inputs inside the candidate only
+        (see :func:`iitcore.gates.restricted_table`); a unit left with no
+        inputs keeps its state (a COPY of itself, with the gate's noise);
+        there is no background. Needs every unit's gate (:meth:`from_gates`).
+        Units are in increasing index order, with their labels.
+        """
+        us = self.validate_units(units)
+        local = {u: a for a, u in enumerate(us)}
+        tables, inputs = [], []
+        for u in us:
+            gate = self.gates[u] if self.gates is not None else None
+            if gate is None:
+                raise InvalidSubstrateError(
+                    f"unit {self.labels[u]!r} is given only as a table, not as a gate: the isolated-subgraph "
+                    "analysis needs every unit's gate (build the substrate with Substrate.from_gates)"
+                )
+            ins, eps = list(gate["inputs"]), float(gate["noise"])
+            kept = [a for a, i in enumerate(ins) if i in local]
+            if ins and not kept:
+                table, kept_inputs = np.array([eps, 1.0 - eps]), [local[u]]
+            else:
+                params = {k: v for k, v in gate.items() if k not in ("gate", "inputs", "noise", "label")}
+                out = restricted_table(str(gate["gate"]), len(ins), kept, **params)
+                table, kept_inputs = out * (1.0 - eps) + (1.0 - out) * eps, [local[ins[a]] for a in kept]
+            tables.append(table)
+            inputs.append(kept_inputs)
+        return Substrate.from_units(tables, inputs, [self.labels[u] for u in us])
 
     # ---------------------------------------------------------- constructors
     @classmethod
@@ -350,10 +390,11 @@ class Substrate:
         Each gate is ``{"gate": NAME, "inputs": [...]}`` with NAME one of AND,
         OR, XOR, NAND, NOR, XNOR, MAJ, COPY, NOT, THRESHOLD (with
         ``"threshold"`` and optional ``"weights"``), MUX (inputs: select, a, b),
-        CONST0, CONST1; an optional per-gate ``"noise"`` (or the global
-        ``noise``) flips the output with that probability; ``"label"`` names it.
+        CONST0, CONST1; ``"negated"`` lists input positions inverted before
+        the gate; an optional per-gate ``"noise"`` (or the global ``noise``)
+        flips the output with that probability; ``"label"`` names it.
         """
-        tables, inputs, names = [], [], []
+        tables, inputs, names, specs = [], [], [], []
         for j, g in enumerate(gates):
             if not isinstance(g, Mapping) or "gate" not in g:
                 raise InvalidSubstrateError(f"gate {j} must be an object with a 'gate' name, got {g!r}")
@@ -366,13 +407,22 @@ class Substrate:
                 raise InvalidSubstrateError(f"noise of gate {j} must be in [0, 1], got {eps}")
             threshold = None if g.get("threshold") is None else _number(g["threshold"], f"threshold of gate {j}")
             weights = None if g.get("weights") is None else _numbers(g["weights"], f"weights of gate {j}")
-            out = gate_table(str(g["gate"]), len(ins), threshold=threshold, weights=weights)
+            negated = _indices(g.get("negated", []), f"negated inputs of gate {j}")
+            out = gate_table(str(g["gate"]), len(ins), threshold=threshold, weights=weights, negated=negated)
             tables.append(out * (1.0 - eps) + (1.0 - out) * eps)
             inputs.append(ins)
             names.append(str(g.get("label", "")))
+            spec: dict[str, Any] = {"gate": str(g["gate"]).upper(), "inputs": ins, "noise": eps}
+            if threshold is not None:
+                spec["threshold"] = threshold
+            if weights is not None:
+                spec["weights"] = weights.tolist()
+            if negated:
+                spec["negated"] = negated
+            specs.append(spec)
         if labels is None and all(names):
             labels = names
-        return cls.from_units(tables, inputs, labels)
+        return replace(cls.from_units(tables, inputs, labels), gates=tuple(specs))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Substrate":

@@ -99,7 +99,7 @@ class SeedRange(_Strict):
 
 
 class ImplementationSpec(_Strict):
-    kind: Literal["computer", "unfolding", "copy"]
+    kind: Literal["computer", "unfolding", "copy", "ring_computer"]
     params: dict[str, Any] = {}
 
 
@@ -155,6 +155,7 @@ class Analysis(_Strict):
     levels: list[Level] = ["phi_s", "complexes"]
     max_size: int | None = Field(None, ge=1)
     compat: Literal["iit4_2023", "pyphi-feature-iit4"] = "iit4_2023"
+    candidates: Literal["embedded", "isolated"] = "embedded"  # isolated: the Findlay et al. 2024 method
     structure_max_size: int = Field(4, ge=1)
     phases: Literal["encoded", "all"] = "encoded"
 

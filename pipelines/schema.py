@@ -70,7 +70,7 @@ def dataset(table: Table, values: Mapping[str, Any], coords: Mapping[str, Any] |
 # ------------------------------------------------------------------ systems and states
 SYSTEMS = Table("system", "targets and their implementations", {
     "family": Column(object, "family (config section) the system comes from"),
-    "kind": Column(object, "target, or the implementation kind: computer, unfolding, copy"),
+    "kind": Column(object, "target, or the implementation kind: computer, ring_computer, unfolding, copy"),
     "target": Column(object, "id of the target this system is or implements"),
     "recipe": Column(object, "recipe that generated the target"),
     "params": Column(object, "recipe or implementation parameters (JSON)"),
@@ -83,6 +83,8 @@ SYSTEMS = Table("system", "targets and their implementations", {
     "verification": Column(object, "how equivalence was checked (JSON; its timing is in the provenance)"),
     "unit_roles": Column(object, "role of each unit (JSON; null for targets)"),
     "target_units": Column(object, "units that hold the target's units (JSON; null for targets)"),
+    "settle": Column(np.int32, "ticks after which the run from enc(s) is a cycle ahead of the run from enc(f(s)) "
+                     "(0: it reaches enc(f(s)) itself)", "ticks"),
 })
 
 
@@ -102,6 +104,7 @@ def systems_table(systems: list[StudySystem]) -> xr.Dataset:
         "verification": [canonical_json({k: v for k, v in s.verification.items() if k != "seconds"}) for s in systems],
         "unit_roles": [canonical_json(s.unit_roles) for s in systems],
         "target_units": [canonical_json(s.target_units) for s in systems],
+        "settle": [s.settle for s in systems],
     }
     ds = dataset(SYSTEMS, values, {"system": strings([s.id for s in systems])})
     ds["system"].attrs["description"] = "stable system id derived from recipe, parameters and seed"

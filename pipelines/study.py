@@ -169,7 +169,8 @@ def repair(store: Store) -> None:
 def generate_stage(run: StudyRun) -> None:
     run.generated = gen = generate_study(run.cfg, str(run.config_path))
     run.ctx = Context(
-        {s.id: s.substrate for s in gen.systems}, tuple((s.system, s.state) for s in gen.states), run.cfg.analysis.compat
+        {s.id: s.substrate for s in gen.systems}, tuple((s.system, s.state) for s in gen.states),
+        run.cfg.analysis.compat, run.cfg.analysis.candidates,
     )
 
 

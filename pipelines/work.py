@@ -29,6 +29,7 @@ class StudySystem:
     verification: dict[str, Any] = field(default_factory=dict)
     unit_roles: Any = None
     target_units: Any = None
+    settle: int = 0  # ticks before the run from an encoding joins its cycle (the ring computer's loaded state)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Context:
     substrates: dict[str, Substrate]
     states: tuple[tuple[str, State], ...]  # (system id, state) per analysed state
     compat: str
+    candidates: str = "embedded"  # "embedded" (background conditioned) or "isolated" (iitcore.isolated)
 
     def substrate_of(self, state_index: int) -> tuple[Substrate, State]:
         """The substrate and state of analysed state ``state_index``."""

@@ -71,7 +71,7 @@ def test_ids_depend_on_normalised_params():
         ("random", {"n": 3, "k": 2, "gates": ["FOO"]}, "invalid value for 'gates'"),
         ("eca", {"rule": 300, "width": 4}, "rule"),
         ("reference:no_such_network", {}, "no reference network"),
-        ("pqrs:x", {}, "only 'reference:<name>'"),
+        ("pqrs:x", {}, "take a ':<name>' suffix"),
     ],
 )
 def test_bad_recipes_and_params_are_named(recipe, params, match):
@@ -223,7 +223,7 @@ def test_broken_implementation_fails_with_a_counterexample():
 
 
 def test_kinds_and_bad_implementation_params():
-    assert set(KINDS) == {"computer", "unfolding", "copy"} and "random" in RECIPES
+    assert set(KINDS) == {"computer", "unfolding", "copy", "ring_computer"} and "random" in RECIPES
     t = make_target("pqrs", {}, 0)
     with pytest.raises(FamilyError, match="unknown implementation kind"):
         implement(t, "abacus")

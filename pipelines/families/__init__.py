@@ -13,6 +13,7 @@ from typing import Any
 from pipelines.families.computer import implement_computer, wiring_fingerprint
 from pipelines.families.errors import FamilyError, VerificationError
 from pipelines.families.relabel import implement_copy
+from pipelines.families.ring_computer import implement_ring_computer
 from pipelines.families.targets import RECIPES, Target, make_target, reference_networks
 from pipelines.families.unfolding import implement_unfolding
 from pipelines.families.verify import Implementation, verify
@@ -22,6 +23,7 @@ _BUILDERS: dict[str, tuple[Callable[..., Implementation], dict[str, type]]] = {
     "computer": (implement_computer, {}),
     "unfolding": (implement_unfolding, {"horizon": int}),
     "copy": (implement_copy, {"permutation": list, "seed": int}),
+    "ring_computer": (implement_ring_computer, {"feedback": bool}),
 }
 KINDS: dict[str, tuple[str, ...]] = {kind: tuple(params) for kind, (_, params) in _BUILDERS.items()}
 
@@ -36,15 +38,20 @@ def check_implementation(kind: str, params: dict[str, Any]) -> None:
         raise FamilyError(f"implementation {kind!r}: unknown parameter(s) {unknown}; allowed: {list(allowed)}")
     for name, value in params.items():
         wanted = allowed[name]
-        if isinstance(value, bool) or not isinstance(value, wanted) or (
-            wanted is list and not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        ):
-            what = "a list of integers" if wanted is list else "an integer"
+        if wanted is bool:
+            ok = isinstance(value, bool)
+        else:
+            ok = not isinstance(value, bool) and isinstance(value, wanted) and (
+                wanted is not list or all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            )
+        if not ok:
+            what = {bool: "true or false", list: "a list of integers"}.get(wanted, "an integer")
             raise FamilyError(f"implementation {kind!r}: parameter {name!r} must be {what}, got {value!r}")
 
 
 def implement(target: Target, kind: str, **params: Any) -> Implementation:
-    """A verified implementation of ``target`` of the given kind (``computer``, ``unfolding``, ``copy``)."""
+    """A verified implementation of ``target`` of the given kind (``computer``, ``unfolding``, ``copy``,
+    ``ring_computer``)."""
     check_implementation(kind, params)
     return _BUILDERS[kind][0](target, **params)
 

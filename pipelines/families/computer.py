@@ -37,7 +37,7 @@ from iitcore import Substrate
 from pipelines.families.ids import content_hash, content_id
 from pipelines.families.simulate import Stepper, all_states
 from pipelines.families.targets import Target
-from pipelines.families.verify import Implementation, verify
+from pipelines.families.verify import Implementation, program_encoder, verify
 
 ROLES = ("register", "clock", "decoder", "control", "memory", "read-gate", "or-tree", "mux", "buffer")
 
@@ -157,13 +157,6 @@ def implement_computer(target: Target) -> Implementation:
     registers = np.array([index[f"R{i}"] for i in range(n)])
     complements = np.array([index[f"nb{j}"] for j in range(sched.counter_bits)])
 
-    def encode(states: np.ndarray) -> np.ndarray:
-        x = np.zeros((len(states), substrate.n), dtype=np.int8)
-        x[:, registers] = states
-        x[:, complements] = 1
-        x[:, memory] = contents
-        return x
-
     impl = Implementation(
         id=content_id("computer", {"target": target.id, "kind": "computer", "params": {}}),
         kind="computer",
@@ -173,7 +166,7 @@ def implement_computer(target: Target) -> Implementation:
         cycle_length=sched.cycle_length,
         unit_roles=roles,
         target_units=tuple(int(r) for r in registers),
-        encoder=encode,
+        encoder=program_encoder(substrate.n, registers, complements, memory, contents),
         info={"wiring_fingerprint": wiring_fingerprint(substrate), "schedule": sched.__dict__},
     )
     return verify(impl, target)

@@ -5,6 +5,7 @@ Recipes (see :data:`RECIPES`):
 - ``pqrs``: the 4-unit example (P = XOR(Q,S), Q = XOR(R,S), R = OR(P,Q),
   S = AND(P,Q)); see :data:`PQRS_GATES`.
 - ``reference:<name>``: a named example network (packaged; the public IIT 4.0 reference set).
+- ``findlay2024:pqrs``, ``findlay2024:wxyz``: the targets of Findlay et al. 2024 (:mod:`.findlay2024`).
 - ``random``: random Boolean network, n units with k inputs each.
 - ``eca``: elementary cellular-automaton ring (Wolfram rule, width).
 - ``yeast``: the fission-yeast cell-cycle network (:mod:`.yeast`).
@@ -30,6 +31,7 @@ import numpy as np
 from iitcore import Substrate
 
 from pipelines.families.errors import FamilyError
+from pipelines.families.findlay2024 import findlay_substrate
 from pipelines.families.ids import content_hash, content_id
 from pipelines.families.yeast import STATIONARY_G1, yeast_substrate
 
@@ -175,7 +177,10 @@ RECIPES: dict[str, Recipe] = {
     ),
     "eca": Recipe("elementary cellular-automaton ring", {"rule": None, "width": None}, False, _build_eca),
     "yeast": Recipe("fission-yeast cell-cycle network (Davidich & Bornholdt 2008)", {}, False, _build_yeast),
+    "findlay2024": Recipe("a target of Findlay et al. 2024, as 'findlay2024:pqrs' or 'findlay2024:wxyz'", {}, False,
+                          lambda params, rng, name: findlay_substrate(name)),
 }
+NAMED_RECIPES = ("reference", "findlay2024")  # recipes that take a ':<name>' suffix
 COMMON_PARAMS = {"noise": 0.0}
 
 
@@ -233,8 +238,8 @@ def make_target(recipe: str, params: Mapping[str, Any] | None = None, seed: int 
     name, _, arg = recipe.partition(":")
     if name not in RECIPES:
         raise FamilyError(f"unknown recipe {recipe!r}; known: {sorted(RECIPES)} (reference as 'reference:<name>')")
-    if (name == "reference") != bool(arg):
-        raise FamilyError(f"recipe {recipe!r}: only 'reference:<name>' takes a ':<name>' suffix")
+    if (name in NAMED_RECIPES) != bool(arg):
+        raise FamilyError(f"recipe {recipe!r}: {' and '.join(NAMED_RECIPES)} take a ':<name>' suffix, and only they")
     if int(seed) != seed:
         raise FamilyError(f"seed must be an integer, got {seed!r}")
     spec = RECIPES[name]

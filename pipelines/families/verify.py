@@ -5,7 +5,10 @@ the factored substrate): starting from ``encode(s)`` and running
 ``cycle_length`` ticks, with any externally driven units (the unfolding's
 input layer) held at ``drive(s)``, the implementation reaches
 ``encode(f(s))``; this is repeated for several consecutive cycles. A failure
-raises :class:`VerificationError` naming the first counterexample.
+raises :class:`VerificationError` naming the first counterexample. An
+implementation whose encoding is a transient (``settle`` > 0: the ring
+computer's loaded state) must instead reach, after ``cycle_length + settle``
+ticks, the state ``settle`` ticks after ``encode(f(s))``.
 """
 
 from __future__ import annotations
@@ -28,13 +31,29 @@ CYCLES = 3
 Encoder = Callable[[np.ndarray], np.ndarray]  # target states (S, n) -> implementation states (S, m)
 
 
+def program_encoder(size: int, registers: np.ndarray, ones: np.ndarray, cells: np.ndarray, contents: np.ndarray) -> Encoder:
+    """Encoder of a stored-program computer: registers hold the target state, ``cells`` the program
+    (``contents``), the units ``ones`` are 1 and every other unit is 0."""
+
+    def encode(states: np.ndarray) -> np.ndarray:
+        x = np.zeros((len(states), size), dtype=np.int8)
+        x[:, registers] = states
+        x[:, ones] = 1
+        x[:, cells] = contents
+        return x
+
+    return encode
+
+
 @dataclass(frozen=True, eq=False)
 class Implementation:
     """A verified implementation of a target.
 
     ``target_units[i]`` is the implementation unit that holds target unit i
     (registers, copies, the unfolding's last layer); ``unit_roles[j]`` says
-    what implementation unit j is.
+    what implementation unit j is. ``settle``: ticks after which the run from
+    ``encode(s)`` is ``cycle_length`` ticks ahead of the run from
+    ``encode(f(s))`` (0: it reaches ``encode(f(s))`` itself).
     """
 
     id: str
@@ -50,6 +69,7 @@ class Implementation:
     driver: Encoder | None = field(default=None, repr=False)
     verification: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    settle: int = 0
 
     def encode(self, target_state: Sequence[int]) -> tuple[int, ...]:
         """The implementation state that represents ``target_state``."""
@@ -100,9 +120,9 @@ def _verify_trajectories(impl: Implementation, target: Target, cycles: int) -> d
     initial = all_states(target.n)
     states = initial
     for cycle in range(cycles):
-        reached = run(impl, states, impl.cycle_length)[-1]
+        reached = run(impl, states, impl.cycle_length + impl.settle)[-1]
         successors = target_stepper.step(states)
-        expected = impl.encoder(successors)
+        expected = run(impl, successors, impl.settle)[-1]
         bad = np.flatnonzero((reached != expected).any(axis=1))
         if bad.size:
             row = int(bad[0])
@@ -113,12 +133,14 @@ def _verify_trajectories(impl: Implementation, target: Target, cycles: int) -> d
             raise VerificationError(
                 f"{impl.kind} {impl.id} is not equivalent to target {target.id}: counterexample target state "
                 f"{_bits(states[row])} (cycle {cycle + 1} from initial state {_bits(initial[row])}): "
-                f"{impl.cycle_length} ticks from its encoding do not reach the encoding of {_bits(successors[row])}; "
+                f"{impl.cycle_length + impl.settle} ticks from its encoding do not reach the state {impl.settle} "
+                f"tick(s) after the encoding of {_bits(successors[row])}; "
                 f"{len(units)} unit(s) differ: {names}"
             )
         states = successors
     return {
-        "method": "exhaustive simulation of the factored substrate from the encoding of every target state",
+        "method": "exhaustive simulation of the factored substrate from the encoding of every target state"
+        + (f" (encoding settles after {impl.settle} ticks)" if impl.settle else ""),
         "cycles_checked": cycles,
     }
 

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from iitcore import Substrate  # noqa: E402
 
-KIND_COLORS = {"target": "#1b9e77", "computer": "#d95f02", "unfolding": "#7570b3", "copy": "#e7298a"}
+KIND_COLORS = {"target": "#1b9e77", "computer": "#d95f02", "ring_computer": "#e6ab02", "unfolding": "#7570b3",
+               "copy": "#e7298a"}
 FLOW = ("clock", "decoder", "control", "memory", "read-gate", "or-tree", "mux", "buffer", "register")
 ROLE_COLORS = dict(zip(FLOW, plt.get_cmap("tab10").colors))
 

@@ -83,13 +83,16 @@ def check_functional(
     target_units: Sequence[int],
     cycle_length: int,
     encodings: Mapping[tuple[int, ...], tuple[int, ...]],
+    settle: int = 0,
 ) -> FunctionalCheck:
     """Check that ``impl`` simulates ``target`` on the encoded target states.
 
     Deterministic target: for every encoded state s whose successor f(s) is
     also encoded, ``cycle_length`` ticks from enc(s) must reach enc(f(s)),
     with externally driven units (no inputs, probabilistic table: the
-    unfolding's input layer) held at their value in enc(f(s)).
+    unfolding's input layer) held at their value in enc(f(s)). When the
+    encoding is a transient (``settle`` > 0), ``cycle_length + settle`` ticks
+    from enc(s) must reach the state ``settle`` ticks after enc(f(s)).
     Probabilistic target (cycle length 1 only): the units in ``target_units``
     must have the target's ON-probabilities in every encoded state.
     """
@@ -106,15 +109,22 @@ def check_functional(
     successors = [tuple(int(b) for b in row) for row in Stepper(target).step(s)]
     rows = [i for i, nxt in enumerate(successors) if nxt in encodings]
     method = f"{cycle_length} tick(s) from enc(s) reach enc(f(s)), for every analysed s whose successor was analysed"
+    if settle:
+        method = method.replace("reach enc(f(s))", f"reach enc(f(s)) (compared {settle} ticks later: the encoding settles)")
     if not rows:
         return FunctionalCheck(None, 0, method + " (none was)")
     driven = [j for j, (ins, t) in enumerate(zip(impl.inputs, impl.tables)) if not ins and 0.0 < t[0] < 1.0]
     x = np.array([encodings[states[i]] for i in rows], dtype=np.int8)
     want = np.array([encodings[successors[i]] for i in rows], dtype=np.int8)
     stepper = Stepper(impl, driven)
-    for _ in range(cycle_length):
-        x = stepper.step(x)
-        x[:, driven] = want[:, driven]
+
+    def advance(states: np.ndarray, ticks: int, held: np.ndarray) -> np.ndarray:
+        for _ in range(ticks):
+            states = stepper.step(states)
+            states[:, driven] = held[:, driven]
+        return states
+
+    x, want = advance(x, cycle_length + settle, want), advance(want, settle, want)
     bad = np.flatnonzero((x != want).any(axis=1))
     ce = ""
     if bad.size:
@@ -149,6 +159,7 @@ def audit_frame(t: StudyTables) -> pd.DataFrame:
         check = check_functional(
             t.substrate(target), t.substrate(sid), t.field(sid, "target_units"),
             int(t.systems["cycle_length"].sel(system=sid)), encodings,
+            int(t.systems["settle"].sel(system=sid)) if "settle" in t.systems else 0,
         )
         record = t.field(sid, "verification")
         rows.append({
@@ -169,7 +180,7 @@ def audit_frame(t: StudyTables) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ frames
 def kind_order(kinds: Any) -> list[str]:
-    order = ["target", "computer", "unfolding", "copy"]
+    order = ["target", "computer", "ring_computer", "unfolding", "copy"]
     return [k for k in order if k in set(kinds)] + sorted(set(kinds) - set(order))
 
 

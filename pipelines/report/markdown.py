@@ -26,6 +26,8 @@ import pipelines.report.frames as frames
 from pipelines.report.frames import StudyTables
 from pipelines.store import Store
 
+COMPUTER_KINDS = ("computer", "ring_computer")  # stored-program computers: the same expectations
+
 
 def default_out_dir(store_path: str | Path) -> Path:
     """``studies/x.zarr`` -> ``studies/x-report``."""
@@ -233,8 +235,8 @@ def _findings(pairs: pd.DataFrame, sf: pd.DataFrame, cxf: pd.DataFrame) -> tuple
         if kind == "unfolding":
             expect.append(("no complex", kind, "all pairs", _count(g["impl_n_complexes"] == 0),
                            bool((g["impl_n_complexes"] == 0).all())))
-        if kind == "computer":
-            comp = cxf[cxf["kind"] == "computer"]
+        if kind in COMPUTER_KINDS:
+            comp = cxf[cxf["kind"] == kind]
             higher = g["impl_max_phi_s"] > g["target_phi_s"] + 1e-9
             top = comp[np.isclose(comp["phi_s"], comp["phi_s"].max())] if len(comp) else comp
             notes.append(
@@ -269,17 +271,17 @@ def _differences(t: StudyTables, expect: pd.DataFrame, pairs: pd.DataFrame, cxf:
             out.append(f"A relabelled copy is phenomenally equivalent in only {e['observed']} pairs ({cases}). "
                        "A copy differs from its target only by unit order, so this indicates a bug (an "
                        "order-dependent choice in the analysis), not a finding.")
-        elif e["kind"] == "computer" and e["expectation"].startswith("low phi_s"):
-            out.append(_explain_high_phi(t, pairs, cxf))
+        elif e["kind"] in COMPUTER_KINDS and e["expectation"].startswith("low phi_s"):
+            out.append(_explain_high_phi(t, pairs, cxf, e["kind"]))
         else:
             out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
                        "see `tables/pairs.csv` for the pairs where it fails.")
     return out
 
 
-def _explain_high_phi(t: StudyTables, pairs: pd.DataFrame, cxf: pd.DataFrame) -> str:
-    """Which computer complexes exceed the target's phi_s, and what they are made of."""
-    p = pairs[(pairs["kind"] == "computer") & (pairs["impl_max_phi_s"] > pairs["target_phi_s"] + 1e-9)]
+def _explain_high_phi(t: StudyTables, pairs: pd.DataFrame, cxf: pd.DataFrame, kind: str) -> str:
+    """Which complexes of a computer ``kind`` exceed the target's phi_s, and what they are made of."""
+    p = pairs[(pairs["kind"] == kind) & (pairs["impl_max_phi_s"] > pairs["target_phi_s"] + 1e-9)]
     enc = cxf[cxf["phase"] == 0].merge(
         p[["implementation", "target_state", "target_phi_s"]],
         left_on=["system", "target_state"], right_on=["implementation", "target_state"],
@@ -358,6 +360,44 @@ def _showcase_text(t: StudyTables, target: str, ts: str, computer: str | None) -
     return text + "."
 
 
+def _replication(t: StudyTables, sf: pd.DataFrame, cxf: pd.DataFrame) -> list[str]:
+    """The study report's section on the Findlay et al. 2024 targets of a study (read from the store only):
+    per encoded target state the target's complexes and, per implementation, its complexes, largest
+    per-complex Phi and the ratio of the target's Phi to it. Empty when the study has no such target."""
+    sy = t.systems
+    kinds = dict(zip(map(str, sy["system"].values), map(str, sy["kind"].values)))
+    recipes = dict(zip(map(str, sy["system"].values), map(str, sy["recipe"].values)))
+    targets = [s for s, k in kinds.items() if k == "target" and recipes[s].startswith("findlay2024:")]
+    if not targets:
+        return []
+    analysis = t.provenance.get("config", {}).get("analysis", {})
+    lines = ["## Replication of Findlay et al. 2024", "",
+             f"Formalism `{analysis.get('compat', '?')}`, candidates `{analysis.get('candidates', 'embedded')}` (the paper: "
+             "`pyphi-feature-iit4`, isolated hand-picked candidates). Cells: complex phi_s / Phi; ratio: the target's "
+             "largest Phi over the implementation's largest per-complex Phi. The published values beside ours: "
+             "`docs/replication/` (`python -m pipelines.report.replication`).", ""]
+    enc = cxf[cxf["phase"] == 0]
+    for target in targets:
+        impls = [s for s, tg in zip(map(str, sy["system"].values), map(str, sy["target"].values))
+                 if tg == target and kinds[s] != "target"]
+        rows = []
+        for ts in sf[(sf["system"] == target) & (sf["phase"] == 0)]["target_state"]:
+            mine = enc[(enc["system"] == target) & (enc["target_state"] == ts)]
+            top = mine["Phi"].max() if len(mine) else float("nan")
+            row = {"state": ts, "target": "; ".join(f"{lab} {_fmt(p)} / {_fmt(P)}" for lab, p, P in
+                                                   zip(mine["unit_labels"], mine["phi_s"], mine["Phi"])) or "none"}
+            for impl in impls:
+                theirs = enc[(enc["system"] == impl) & (enc["target_state"] == ts)]
+                best = theirs["Phi"].max() if len(theirs) else float("nan")
+                row[f"{kinds[impl]}: complexes"] = len(theirs)
+                row[f"{kinds[impl]}: max phi_s"] = theirs["phi_s"].max() if len(theirs) else float("nan")
+                row[f"{kinds[impl]}: max Phi"] = best
+                row[f"{kinds[impl]}: ratio"] = top / best if best else float("nan")
+            rows.append(row)
+        lines += [f"### `{recipes[target]}` ({target})", "", _md(pd.DataFrame(rows)), ""]
+    return lines
+
+
 def _provenance(t: StudyTables) -> list[str]:
     p = t.provenance
     code = p.get("code", {})
@@ -406,6 +446,7 @@ def _markdown(
             "impl_max_phi_s_any_phase", "impl_sum_Phi", "matching_complexes",
         ]]
         L += [f"### Every analysed state of `{target}`", "", _md(rows), ""]
+    L += _replication(t, sf, cxf)
     L += ["## Across families", "",
           "Encoded states (phase 0) only. `sum_Phi` adds the Phi of a state's complexes.", "", _md(summary), ""]
     L += ["## Figures", ""]

@@ -38,7 +38,8 @@ def evaluate_unit(ctx: Context, rows: tuple[np.ndarray, list[Units]]) -> dict[st
         while stop < n and row_state[stop] == row_state[start]:
             stop += 1
         substrate, state = ctx.substrate_of(int(row_state[start]))
-        results = iitcore.evaluate_candidates(substrate, state, list(row_units[start:stop]), compat=ctx.compat)
+        results = iitcore.evaluate_candidates(substrate, state, list(row_units[start:stop]), compat=ctx.compat,
+                                              candidates=ctx.candidates)
         for i, res in zip(range(start, stop), results):
             if isinstance(res, iitcore.SIA):
                 fill_sia(cols, i, res)

@@ -55,7 +55,7 @@ def find_complexes(store: Store, ctx: Context) -> int:
     per_state: dict[str, list[Any]] = {"n_complexes": [], "max_phi": [], "whole_phi": [], "exclusion": []}
     for i, evaluated in enumerate(_by_state(cand, len(ctx.states))):
         substrate, state = ctx.substrate_of(i)
-        big_phi = iitcore.big_phi_of(substrate, state, ctx.compat) if ctx.compat == "iit4_2023" else None
+        big_phi = iitcore.big_phi_of(substrate, state, ctx.compat, ctx.candidates) if ctx.compat == "iit4_2023" else None
         result = iitcore.exclusion(evaluated, big_phi)
         found = sorted(result.complexes, key=lambda c: (-c.phi, c.units))
         rows.extend((i, c) for c in found)

@@ -52,6 +52,8 @@ def generate_study(cfg: StudyConfig, source: str = "<config>") -> Generated:
     validate_study(cfg, source)
     systems, targets, impls = generate(cfg, source)
     require_verified(systems)
+    if cfg.analysis.candidates == "isolated":
+        require_gates(systems, source)
     return Generated(systems, analysed_states(cfg, systems, targets, impls))
 
 
@@ -82,7 +84,7 @@ def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[StudySyst
                 systems.append(
                     StudySystem(impl.id, fam.name, impl.kind, target.id, target.recipe, dict(spec.params),
                            int(target.seed), impl.substrate, int(impl.cycle_length),
-                           dict(impl.verification), impl.unit_roles, impl.target_units)
+                           dict(impl.verification), impl.unit_roles, impl.target_units, int(impl.settle))
                 )
     ids = [s.id for s in systems]
     if len(set(ids)) != len(ids):
@@ -101,6 +103,19 @@ def require_verified(systems: list[StudySystem]) -> None:
             raise VerificationError(
                 f"implementation {s.id} ({s.kind} of {s.target_id}) is not verified functionally "
                 f"equivalent: {s.verification}"
+            )
+
+
+def require_gates(systems: list[StudySystem], source: str) -> None:
+    """Isolated-subgraph analysis needs every unit's gate: name the first system that has a table-only unit."""
+    for s in systems:
+        gates = s.substrate.gates or (None,) * s.substrate.n
+        missing = [lab for lab, g in zip(s.substrate.labels, gates) if g is None]
+        if missing:
+            raise ConfigError(
+                f"{source}: key 'analysis.candidates': isolated analysis needs every unit's gate, but {s.kind} "
+                f"{s.id} of family {s.family} has units given only as tables ({', '.join(missing[:5])}); "
+                "use candidates: embedded for it"
             )
 
 

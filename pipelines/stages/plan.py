@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import iitcore
+from iitcore.isolated import plan_isolated
 from pipelines import work
 from pipelines.executor import Executor
 from pipelines.hashing import content_hash, text_hash
@@ -20,12 +21,16 @@ LOG_EVERY_S = 10.0
 
 
 def plan_state(
-    substrate: iitcore.Substrate, state: tuple[int, ...], levels: list[str], max_size: int | None
+    substrate: iitcore.Substrate, state: tuple[int, ...], levels: list[str], max_size: int | None,
+    candidates: str = "embedded",
 ) -> StatePlan:
-    """Candidates worth evaluating for one state."""
+    """Candidates worth evaluating for one state (``candidates``: the analysis's embedded or isolated mode)."""
     if "complexes" in levels:
         try:
-            plan = iitcore.plan_candidates(substrate, state, max_size=max_size)
+            if candidates == "isolated":
+                plan = plan_isolated(substrate, max_size)
+            else:
+                plan = iitcore.plan_candidates(substrate, state, max_size=max_size)
         except iitcore.StateUnreachableError as exc:
             return StatePlan((), True, json.dumps({"unreachable": str(exc)}))
         record = {k: v for k, v in plan.to_dict().items() if k != "candidates"}
@@ -40,7 +45,7 @@ def plan_state(
 def _plan_task(ctx: Context, job: tuple[int, list[str], int | None]) -> StatePlan:
     index, levels, max_size = job
     substrate, state = ctx.substrate_of(index)
-    return plan_state(substrate, state, levels, max_size)
+    return plan_state(substrate, state, levels, max_size, ctx.candidates)
 
 
 def plan_states(
@@ -75,6 +80,7 @@ def plan_key(ctx: Context, levels: list[str], max_size: int | None, batch_size: 
         "code": planner_code_hash(),
         "substrates": {name: sub.to_dict() for name, sub in sorted(ctx.substrates.items())},
         "states": ctx.states,
+        "candidates": ctx.candidates,
         "levels": levels,
         "max_size": max_size,
         "batch_size": batch_size,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import iitcore
+from iitcore.isolated import isolated_phi_structure
 from pipelines.config import StudyConfig
 from pipelines.executor import Executor
 from pipelines.schema import decode_units, structure_tables
@@ -21,7 +22,8 @@ def structure_batch(ctx: Context, jobs: list[Job]) -> list[iitcore.PhiStructure]
     out = []
     for index, units in jobs:
         substrate, state = ctx.substrate_of(index)
-        out.append(iitcore.phi_structure(substrate, state, units=units, compat=ctx.compat))
+        structure = isolated_phi_structure if ctx.candidates == "isolated" else iitcore.phi_structure
+        out.append(structure(substrate, state, units, compat=ctx.compat))
     return out
 
 
