@@ -64,11 +64,13 @@ def _units(text: str | None) -> list[int | str] | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from pipelines.config import load_config
+    from pipelines.config import cluster_profile, load_config, with_cluster
     from pipelines.stages.generate import validate_study
 
     cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
     validate_study(cfg, str(args.config))
+    if args.cluster:
+        cfg = with_cluster(cfg, cluster_profile(args.cluster, Path(args.config), "--cluster"))
     if args.no_prefect:
         from pipelines.study import run_study
 
@@ -103,9 +105,12 @@ def cmd_status(args: argparse.Namespace) -> int:
           f"{st['work_units_total'] - st['work_units_done']} left")
     print(f"candidates {st['candidates_done']}/{st['candidates_total']} evaluated")
     print(f"tables     {', '.join(st['tables'])}")
+    if st["plan_key"]:
+        print(f"plan       stored (hash {st['plan_hash']}); a resume with this config and code skips planning")
     print(f"runs       {len(st['runs'])}")
     for i, r in enumerate(st["runs"]):
-        print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, "
+        plan = {"stored": "reused the stored plan", "planned": "planned"}.get(r.get("plan", ""), "-")
+        print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, {plan}, "
               f"computed {r.get('computed_units', '-')} units on {r['cluster']} ({r['workers']} workers)")
     if st["in_use_by"]:
         print(f"in use by  {st['in_use_by']}")
@@ -166,13 +171,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     cfg = load_config(args.config)
     validate_study(cfg, str(args.config))
-    cron = args.cron or cfg.schedule
-    if not cron:
-        raise UsageError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
+    if args.interval is not None:
+        schedule: dict[str, Any] = {"interval": args.interval}
+    elif args.cron or cfg.schedule:
+        schedule = {"cron": args.cron or cfg.schedule}
+    else:
+        raise UsageError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config, "
+                         "or pass --cron or --interval")
     study_flow.serve(
         name=args.name or cfg.study,
-        cron=cron,
+        limit=1,  # one run of a study at a time: runs of one study share its store
         parameters={"config": str(Path(args.config).resolve()), "store": str(Path(args.store or cfg.store).resolve())},
+        **schedule,
     )
     return 0
 
@@ -188,7 +198,9 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run or resume a study", description="Run (or resume) the study a YAML config describes, as a Prefect flow.")
     r.add_argument("config", help="study config (YAML)")
     r.add_argument("--store", help="store path (default: the config's 'store')")
-    r.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (overrides the config's cluster)")
+    where = r.add_mutually_exclusive_group()
+    where.add_argument("--cluster", metavar="NAME|PATH", help="cluster profile to run on, e.g. slurm (a packaged profile, clusters/NAME.yaml beside the config, or a profile file; overrides the config's cluster)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786 (overrides the config's cluster)")
     r.add_argument("--allow-config-change", action="store_true", help="discard a store made from a different config and start again")
     r.add_argument("--no-prefect", action="store_true", help="run the stages in plain Python, without Prefect")
     bar = r.add_mutually_exclusive_group()
@@ -225,9 +237,11 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", help="output directory (default: beside the store, e.g. studies/x-report)")
     rp.set_defaults(func=cmd_report)
 
-    v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron schedule (needs a Prefect server for schedules to fire).")
+    v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron or interval schedule, one run at a time (needs a Prefect server for schedules to fire).")
     v.add_argument("config", help="study config (YAML)")
-    v.add_argument("--cron", help="cron schedule (default: the config's 'schedule')")
+    when = v.add_mutually_exclusive_group()
+    when.add_argument("--cron", help="cron schedule (default: the config's 'schedule')")
+    when.add_argument("--interval", type=float, metavar="SECONDS", help="run every SECONDS instead of on a cron schedule")
     v.add_argument("--name", help="deployment name (default: the study name)")
     v.add_argument("--store", help="store path (default: the config's 'store')")
     v.set_defaults(func=cmd_serve)

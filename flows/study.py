@@ -1,8 +1,8 @@
 """The Prefect flow of a study: one task per stage of :data:`pipelines.study.STAGES` (the resumable
 candidates stage retries); per-candidate work goes to Dask in batches."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Prefect validates a deployment's run parameters against
+# these annotations in a fresh process, where a string annotation such as "StudyConfig" cannot be resolved.
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar

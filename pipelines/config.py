@@ -61,7 +61,9 @@ class JobqueueCluster(_Strict):
     queue: str | None = None
     account: str | None = None
     interface: str | None = None
+    dashboard_address: str | None = None
     local_directory: str | None = None
+    log_directory: str | None = None
     job_extra_directives: list[str] = []
     job_script_prologue: list[str] = []
     tls: TLS | None = None
@@ -274,8 +276,7 @@ def load_config(path: str | Path) -> StudyConfig:
         cfg = StudyConfig.model_validate(data)
     except ValidationError as exc:
         raise _explain(p, data, exc) from None
-    spec = resolve_cluster(cfg, p)
-    return cfg.model_copy(update={"execution": cfg.execution.model_copy(update={"cluster": spec})})
+    return with_cluster(cfg, resolve_cluster(cfg, p))
 
 
 def packaged_profile(name: str) -> Path:
@@ -283,25 +284,34 @@ def packaged_profile(name: str) -> Path:
     return Path(str(files("pipelines").joinpath("profiles", f"{name}.yaml")))
 
 
-def resolve_cluster(cfg: StudyConfig, config_path: Path | None) -> ClusterSpec:
-    """The cluster spec: inline, or a profile name looked up in ``clusters/`` beside the config, as a path,
-    then among the packaged profiles."""
-    spec = cfg.execution.cluster
-    if not isinstance(spec, str):
-        return spec
-    candidates = [Path(spec), packaged_profile(spec)]
+def cluster_profile(name: str, config_path: Path | None, option: str = "key 'execution.cluster'") -> ClusterSpec:
+    """The cluster profile ``name``: ``clusters/NAME.yaml`` beside the config, the file NAME, or a packaged profile.
+
+    ``option`` names where the name was given, for the error when there is no such profile.
+    """
+    candidates = [Path(name), packaged_profile(name)]
     if config_path is not None:
-        candidates.insert(0, config_path.parent / "clusters" / f"{spec}.yaml")
+        candidates.insert(0, config_path.parent / "clusters" / f"{name}.yaml")
     for c in candidates:
         if c.is_file():
             return load_cluster_profile(c)
-    if spec == "local":
+    if name == "local":
         return LocalCluster()
     where = config_path or "<config>"
     raise ConfigError(
-        f"{where}: key 'execution.cluster': no cluster profile {spec!r} "
-        f"(looked for {', '.join(str(c) for c in candidates)})"
+        f"{where}: {option}: no cluster profile {name!r} (looked for {', '.join(str(c) for c in candidates)})"
     )
+
+
+def resolve_cluster(cfg: StudyConfig, config_path: Path | None) -> ClusterSpec:
+    """The cluster spec: inline, or a profile (see :func:`cluster_profile`)."""
+    spec = cfg.execution.cluster
+    return spec if not isinstance(spec, str) else cluster_profile(spec, config_path)
+
+
+def with_cluster(cfg: StudyConfig, spec: ClusterSpec) -> StudyConfig:
+    """The config with ``execution.cluster`` replaced (the study, and its hash, stay the same)."""
+    return cfg.model_copy(update={"execution": cfg.execution.model_copy(update={"cluster": spec})})
 
 
 def study_hash(cfg: StudyConfig) -> str:

@@ -54,9 +54,12 @@ def jobqueue_cluster(spec: JobqueueCluster) -> Any:
         account=spec.account,
         interface=spec.interface,
         local_directory=spec.local_directory,
+        log_directory=spec.log_directory,
         job_extra_directives=list(spec.job_extra_directives),
         job_script_prologue=list(spec.job_script_prologue),
     )
+    if spec.dashboard_address is not None:
+        kwargs["scheduler_options"] = {"dashboard_address": spec.dashboard_address}
     if spec.tls is not None:
         kwargs["protocol"] = "tls://"
         kwargs["security"] = Security(

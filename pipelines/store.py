@@ -3,8 +3,10 @@
 Groups: ``systems``, ``states``, ``candidates``, ``work_units`` (what is
 done), and, once derived, ``complexes``, ``distinctions`` and
 ``comparisons``. Root attributes carry ``iitstudies_format``, the study
-name and hash, and ``provenance`` (a JSON string: config, seeds, code and
-package versions, host, runs with start and end times).
+name and hash, the plan's content hash ``plan_hash`` and ``plan_key`` (the
+hash of what it was planned from, so a resume can reuse the stored plan), and
+``provenance`` (a JSON string: config, seeds, code and package versions, host,
+runs with start and end times).
 
 The candidates table is pre-allocated with one chunk per work unit, so each
 work unit is one chunk-aligned region write; its ``work_units.done`` flag
@@ -34,7 +36,7 @@ from zarr.core.sync import sync
 from pipelines.hashing import canonical_json
 from pipelines.integrity import Integrity, UnitTable, check_store
 from pipelines.schema import CANDIDATE_RESULTS, CANDIDATES, WORK_UNITS, dataset, fill_value
-from pipelines.work import Plan, WorkUnit
+from pipelines.work import Plan, StatePlan, WorkUnit, pack
 
 FORMAT = 1
 BASE_TABLES = ("systems", "states", "candidates", "work_units")
@@ -161,8 +163,28 @@ class Store:
         return json.loads(self.root.attrs["provenance"])
 
     def set_provenance(self, prov: dict[str, Any]) -> None:
-        self.root.attrs["provenance"] = canonical_json(prov)
+        self.set_attrs(provenance=canonical_json(prov))
+
+    def set_attrs(self, **attrs: Any) -> None:
+        """Set root attributes and re-consolidate."""
+        self.root.attrs.update(attrs)
         self.consolidate()
+
+    # ------------------------------------------------------------ the plan
+    def plan(self, batch_size: int) -> Plan:
+        """The plan the store was laid out from, rebuilt from its states and candidates tables."""
+        try:
+            units = self.root["candidates/units"][:]
+            state_index = self.root["candidates/state_index"][:]
+            complete = self.root["states/complete"][:]
+            records = self.root["states/plan"][:]
+        except Exception as exc:
+            raise StoreError(f"{self.path}: corrupt store: cannot read the stored plan ({exc})") from None
+        rows: list[list[tuple[int, ...]]] = [[] for _ in complete]
+        for i, u in zip(state_index, units):
+            rows[int(i)].append(tuple(json.loads(str(u))))
+        states = [StatePlan(tuple(r), bool(c), str(rec)) for r, c, rec in zip(rows, complete, records)]
+        return pack(states, batch_size)
 
     # ------------------------------------------------------------ work units
     def done(self) -> np.ndarray:

@@ -26,7 +26,7 @@ from pipelines.stages.candidates import ComputeSummary, compute_candidates
 from pipelines.stages.comparisons import compare_systems
 from pipelines.stages.complexes import count_complexes, find_complexes
 from pipelines.stages.generate import Generated, generate_study
-from pipelines.stages.plan import plan_states
+from pipelines.stages.plan import plan_key, plan_states
 from pipelines.stages.structures import compute_structures
 from pipelines.lock import StoreLock, read_owner
 from pipelines.store import BASE_TABLES, Store, StoreError
@@ -54,6 +54,7 @@ class StudySummary:
     work_units: int
     computed_units: int
     skipped_units: int
+    plan: str  # "planned", or "stored": the store's plan was reused
     complexes: int
     comparisons: int
     report: str
@@ -75,6 +76,8 @@ class StudyRun:
         self.generated: Generated | None = None
         self.ctx: Context | None = None
         self.plan: Plan | None = None
+        self.plan_key = ""
+        self.plan_source = ""  # "planned" or "stored"
         self.store: Store | None = None
         self.run_index = -1
         self.computed = ComputeSummary(0, 0, 0)
@@ -112,6 +115,8 @@ def open_or_create(run: StudyRun) -> Store:
                 f"(planner changed?); use a new store"
             )
         else:
+            if attrs.get("plan_key") != run.plan_key:
+                store.set_attrs(plan_key=run.plan_key)  # same plan from new code: reuse it next time
             repair(store)
             return store
     systems = run.generated.systems
@@ -127,7 +132,10 @@ def open_or_create(run: StudyRun) -> Store:
         "verification_seconds": {s.id: s.verification.get("seconds") for s in systems if s.kind != "target"},
         "runs": [],
     }
-    attrs = {"study": cfg.study, "study_hash": h, "plan_hash": fingerprint, "provenance": canonical_json(prov)}
+    attrs = {
+        "study": cfg.study, "study_hash": h, "plan_hash": fingerprint, "plan_key": run.plan_key,
+        "provenance": canonical_json(prov),
+    }
     return Store.create(path, attrs, systems_table(systems), states_table(states, run.plan), run.plan)
 
 
@@ -166,17 +174,44 @@ def generate_stage(run: StudyRun) -> None:
     )
 
 
+def stored_plan(run: StudyRun) -> Plan | None:
+    """The plan in the study's store when it was made from the same inputs by the same code, else None."""
+    assert run.generated is not None
+    if not run.store_path.exists():
+        return None
+    try:
+        store = Store.open(run.store_path, mode="r")
+    except StoreError:
+        return None  # the store stage says what is wrong with it
+    attrs = store.attrs
+    if attrs.get("study_hash") != study_hash(run.cfg) or attrs.get("plan_key") != run.plan_key:
+        return None
+    plan = store.plan(run.cfg.execution.batch_size)
+    if plan_hash(run.generated.states, plan) != attrs.get("plan_hash"):
+        log.warning("%s: the stored plan does not match its content hash; planning again", run.store_path)
+        return None
+    return plan
+
+
 def plan_stage(run: StudyRun) -> None:
-    a = run.cfg.analysis
+    """Reuse the store's plan when config and code are unchanged; otherwise plan on the executor's workers."""
+    a, batch_size = run.cfg.analysis, run.cfg.execution.batch_size
     assert run.ctx is not None
-    run.plan = plan_states(run.executor, run.ctx, list(a.levels), a.max_size, run.cfg.execution.batch_size)
+    run.plan_key = plan_key(run.ctx, list(a.levels), a.max_size, batch_size)
+    stored = stored_plan(run)
+    if stored is not None:
+        run.plan, run.plan_source = stored, "stored"
+        log.info("plan: reusing the stored plan (config and code unchanged), planning skipped")
+        return
+    run.plan = plan_states(run.executor, run.ctx, list(a.levels), a.max_size, batch_size)
+    run.plan_source = "planned"
 
 
 def store_stage(run: StudyRun) -> None:
     run.store = store = open_or_create(run)
     prov = store.provenance
     prov["runs"].append({"started": provenance.now(), "finished": None, "host": provenance.host(),
-                         **run.executor.describe()})
+                         "plan": run.plan_source, **run.executor.describe()})
     store.set_provenance(prov)
     run.run_index = len(prov["runs"]) - 1
 
@@ -259,7 +294,7 @@ def run_study(
     return StudySummary(
         study=cfg.study, store=str(path), systems=len(run.generated.systems), states=len(run.generated.states),
         candidates=run.plan.n_rows, work_units=len(run.plan.units), computed_units=run.computed.computed_units,
-        skipped_units=run.computed.skipped_units, complexes=count_complexes(run.store), comparisons=run.comparisons,
+        skipped_units=run.computed.skipped_units, plan=run.plan_source, complexes=count_complexes(run.store), comparisons=run.comparisons,
         report=str(run.report),
     )
 
@@ -281,6 +316,8 @@ def status(store_path: str | Path) -> dict[str, Any]:
         "candidates_done": rows_done,
         "candidates_total": int(attrs["n_candidates"]),
         "tables": sorted(name for name, _ in store.root.groups()),
+        "plan_hash": attrs.get("plan_hash"),
+        "plan_key": attrs.get("plan_key"),
         "runs": store.provenance["runs"],
         "damage": damage,
         "in_use_by": owner.describe() if owner is not None and owner.alive() is not False else None,

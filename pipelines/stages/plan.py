@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import iitcore
 from iitcore.isolated import plan_isolated
+from pipelines import work
 from pipelines.executor import Executor
+from pipelines.hashing import content_hash, text_hash
 from pipelines.work import Context, Plan, StatePlan, pack
 
 log = logging.getLogger("iitstudies")
@@ -58,3 +62,26 @@ def plan_states(
             last = now
             log.info("planned %d/%d states (%.0f s)", done, len(jobs), now - start)
     return pack([sp for sp in plans if sp is not None], batch_size)
+
+
+@functools.cache
+def planner_code_hash() -> str:
+    """Hash of the code a plan depends on: all of iitcore, this module and the packing in ``work``."""
+    files = sorted(Path(iitcore.__file__).parent.rglob("*.py")) + [Path(__file__), Path(work.__file__)]
+    return text_hash("".join(f"{f.name}\n{f.read_text()}" for f in files), digits=16)
+
+
+def plan_key(ctx: Context, levels: list[str], max_size: int | None, batch_size: int) -> str:
+    """Hash of everything a plan is made from: the substrates and states, the planning options and the code.
+
+    A store whose ``plan_key`` matches holds this very plan, so planning can be skipped.
+    """
+    return content_hash({
+        "code": planner_code_hash(),
+        "substrates": {name: sub.to_dict() for name, sub in sorted(ctx.substrates.items())},
+        "states": ctx.states,
+        "candidates": ctx.candidates,
+        "levels": levels,
+        "max_size": max_size,
+        "batch_size": batch_size,
+    }, digits=16)
