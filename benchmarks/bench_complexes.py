@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/bench_complexes.py``. Prints (1) every reference
 network with n <= 6 against PyPhi's recorded ``timings_s["complexes"]``
-(compat "pyphi-feature-iit4", goal >= 50x in total), (2) a dense random
+(formalism "pyphi-feature-iit4", goal >= 50x in total), (2) a dense random
 10-unit network (1,023 candidates, goal < 2 minutes), (3) planning for
 500-unit sparse substrates (in-degree <= 3, goal: seconds). Columns:
 candidates planned / pruned records / evaluated. One core: BLAS threads pinned to 1.
@@ -71,7 +71,7 @@ def main() -> None:
             continue
         sub = substrate(net)
         t0 = time.perf_counter()
-        res = iitcore.complexes(sub, net["state"], compat=FEAT)
+        res = iitcore.complexes(sub, net["state"], formalism=FEAT)
         t = time.perf_counter() - t0
         same = [list(c.units) for c in res] == [c["nodes"] for c in ref["complexes"]] and all(
             close(c.phi, r["phi_s"]) for c, r in zip(res, ref["complexes"])

@@ -53,7 +53,7 @@ def direct(ctx: Context, plan) -> float:
     for i, sp in enumerate(plan.states):
         if sp.candidates:
             system, state = ctx.states[i]
-            iitcore.evaluate_candidates(ctx.substrates[system], state, list(sp.candidates), compat=ctx.compat)
+            iitcore.evaluate_candidates(ctx.substrates[system], state, list(sp.candidates), formalism=ctx.compat)
     return time.perf_counter() - start
 
 

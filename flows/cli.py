@@ -83,7 +83,7 @@ def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
     substrate = iitcore.Substrate.from_json(args.substrate)
-    result = iitcore.sia(substrate, _bits(args.state), _units(args.units), compat=args.compat)
+    result = iitcore.sia(substrate, _bits(args.state), _units(args.units), formalism=iitcore.formalism_from_label(args.formalism))
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, indent=2))
@@ -162,7 +162,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("substrate", help="substrate JSON (a reference network object or iitcore's units form)")
     a.add_argument("--state", required=True, help="state of every unit, e.g. 100 or 1,0,0")
     a.add_argument("--units", help="candidate units, indices or labels, e.g. 0,1 or A,B (default: all)")
-    a.add_argument("--compat", default="iit4_2023", choices=["iit4_2023", "pyphi-feature-iit4"], help="formalism variant")
+    a.add_argument("--formalism", default="iit4_2023",
+                   help="a preset (iit4_2023, pyphi-feature-iit4, iit4_2026, iit4_2026-paper), optionally with "
+                        "fields: 'iit4_2023[tie_rule=s1]' (default iit4_2023; see docs/formalism.md)")
     a.add_argument("--json", action="store_true", help="print the full result as JSON")
     a.set_defaults(func=cmd_sia)
 

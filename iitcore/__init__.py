@@ -19,6 +19,8 @@ from iitcore.errors import (
     InvalidSubstrateError,
     StateUnreachableError,
 )
+from iitcore.formalism import FORMALISMS, Formalism, InvalidFormalismError, formalism, formalism_from_label
+from iitcore.s1 import TieLimitError
 from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
 from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure
 from iitcore.substrate import Substrate
@@ -32,7 +34,10 @@ __all__ = [
     "Distinction",
     "EliminationWidthError",
     "Exclusion",
+    "FORMALISMS",
+    "Formalism",
     "IITError",
+    "InvalidFormalismError",
     "InvalidStateError",
     "InvalidSubstrateError",
     "Mice",
@@ -41,10 +46,13 @@ __all__ = [
     "SpecifiedState",
     "StateUnreachableError",
     "Substrate",
+    "TieLimitError",
     "Unreachable",
     "complexes",
     "evaluate_candidates",
     "exclusion",
+    "formalism",
+    "formalism_from_label",
     "maximal_complex",
     "phi_structure",
     "plan_candidates",

@@ -31,6 +31,7 @@ import numpy as np
 
 from iitcore.background import posterior
 from iitcore.errors import InvalidSubstrateError, StateUnreachableError
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.substrate import Substrate
 from iitcore.system import System, effect_reachable, expand
 
@@ -265,13 +266,18 @@ def _check(units: tuple[int, ...], substrate: Substrate, state: tuple[int, ...],
     return None
 
 
-def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | None = None) -> CandidatePlan:
+def plan_candidates(
+    substrate: Substrate, state: Sequence[int], max_size: int | None = None, *, formalism: str | Formalism | None = None
+) -> CandidatePlan:
     """Candidates that can have phi_s > 0 (at most ``max_size`` units), and every group left out.
 
     Pruning is exact: a candidate is left out only if its phi_s is 0 for
-    certain or its state is unreachable. Raises :class:`StateUnreachableError`
-    if the substrate's current state itself is unreachable.
+    certain (under ``formalism``: single units when its
+    ``single_units_with_self_loop_have_phi`` is false) or its state is
+    unreachable. Raises :class:`StateUnreachableError` if the substrate's
+    current state itself is unreachable.
     """
+    monads = as_formalism(formalism).single_units_with_self_loop_have_phi
     st = substrate.validate_state(state)
     n = substrate.n
     if max_size is not None and max_size < 1:
@@ -315,7 +321,10 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
         groups: dict[str, dict[str, Any]] = {}
         for s in found:
             units = tuple(sorted(s))
-            record = _check(units, substrate, st, factors)
+            if len(units) == 1 and not monads:
+                record = {"reason": "a single unit (the formalism gives single units no phi_s)", "units": list(units)}
+            else:
+                record = _check(units, substrate, st, factors)
             if record is None:
                 candidates.append(units)
                 kept += 1

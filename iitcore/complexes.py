@@ -4,10 +4,11 @@ Exclusion walks the candidates with phi_s > 0 from the largest phi_s down,
 in tiers of equal phi_s (``eq``). Within a tier, candidates that overlap an
 accepted complex are excluded; the rest fall into connected components of
 their overlap graph. A lone candidate is accepted. Overlapping tied
-candidates are resolved by Phi when a ``big_phi`` callable is given (the
-unique largest Phi wins; if Phi ties too, none of them is accepted); without
-it they are taken in candidate order, each accepted if disjoint from those
-already accepted, which is what the reference data's exclusion does.
+candidates are resolved as the formalism's ``exclusion_ties`` says: by Phi
+(the unique largest Phi wins; if Phi ties too, none of them is accepted) or
+in candidate order, each accepted if disjoint from those already accepted,
+which is what the reference data's exclusion does. A candidate whose
+specified states S1 could not decide (``unresolved_tie``) is not a complex.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from iitcore.candidates import CandidatePlan, candidate_order_key, plan_candidates
 from iitcore.errors import EliminationWidthError, StateUnreachableError
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.numerics import eq, is_positive
 from iitcore.sia import SIA, sia
 from iitcore.structure import phi_structure
@@ -26,6 +28,7 @@ from iitcore.substrate import Substrate
 class Evaluated(Protocol):
     units: tuple[int, ...]
     phi: float
+    unresolved_tie: str | None
 
 
 @dataclass(frozen=True)
@@ -78,20 +81,29 @@ def _overlap_components(tier: list[Evaluated]) -> list[list[Evaluated]]:
 def exclusion(
     evaluated: Sequence[Evaluated | Unreachable],
     big_phi: Callable[[tuple[int, ...]], float] | None = None,
+    *,
+    formalism: str | Formalism | None = None,
 ) -> Exclusion:
     """Complexes among evaluated candidates (spec 5.2); unreachable records are ignored.
 
-    ``big_phi(units)`` gives Phi of a candidate's Phi-structure; it is called
-    only for overlapping candidates tied in phi_s. Without it such ties are
-    broken by candidate order (reference data) and reported.
+    Overlapping candidates tied in phi_s are resolved as ``formalism``'s
+    ``exclusion_ties`` says (default ``"iit4_2023"``: by Phi). ``big_phi(units)``
+    gives Phi of a candidate's Phi-structure under that formalism (see
+    :func:`big_phi_of`); it is called only for such ties, and needed only then.
     """
+    f = as_formalism(formalism)
     items = sorted((e for e in evaluated if not isinstance(e, Unreachable)), key=lambda e: candidate_order_key(e.units))
     excluded = [
         {"units": list(e.units), "phi": e.phi, "reason": "phi_s = 0 (reducible)", "by": None}
         for e in items
         if not is_positive(e.phi)
     ]
-    ranked = sorted((e for e in items if is_positive(e.phi)), key=lambda e: -e.phi)
+    excluded += [
+        {"units": list(e.units), "phi": e.phi, "reason": f"not a complex: {e.unresolved_tie}", "by": None}
+        for e in items
+        if is_positive(e.phi) and e.unresolved_tie is not None
+    ]
+    ranked = sorted((e for e in items if is_positive(e.phi) and e.unresolved_tie is None), key=lambda e: -e.phi)
     accepted: list[Evaluated] = []
     covered: set[int] = set()
     ties: list[dict[str, Any]] = []
@@ -122,7 +134,10 @@ def exclusion(
                 accept(comp[0])
                 continue
             record: dict[str, Any] = {"phi": comp[0].phi, "candidates": [list(c.units) for c in comp]}
-            if big_phi is not None:
+            if f.exclusion_ties == "big_phi":
+                if big_phi is None:
+                    raise ValueError(f"exclusion under formalism {f.label} resolves ties in phi_s by Phi: "
+                                     f"pass big_phi (see iitcore.complexes.big_phi_of)")
                 values = [float(big_phi(c.units)) for c in comp]
                 best = max(values)
                 winners = [c for c, v in zip(comp, values) if eq(v, best)]
@@ -139,7 +154,7 @@ def exclusion(
                         exclude(c, "tied in phi_s and Phi with overlapping candidates (exclusion undecided)",
                                 [w.units for w in winners if w is not c])
             else:
-                record.update(resolved_by="candidate order (no Phi given; as the reference data)")
+                record.update(resolved_by="candidate order (as the reference data)")
                 chosen = []
                 for c in comp:
                     blockers = [a for a in chosen if set(a.units) & set(c.units)]
@@ -160,15 +175,16 @@ def evaluate_candidates(
     state: Sequence[int],
     candidates: Sequence[Sequence[int]],
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
 ) -> list[SIA | Unreachable]:
     """phi_s of each candidate, or an :class:`Unreachable` record (one batch of a pipeline)."""
+    f = as_formalism(formalism)
     st = substrate.validate_state(state)
     out: list[SIA | Unreachable] = []
     for units in candidates:
         us = substrate.validate_units(units)
         try:
-            out.append(sia(substrate, st, us, compat=compat))
+            out.append(sia(substrate, st, us, formalism=f))
         except StateUnreachableError as exc:
             out.append(Unreachable(us, str(exc)))
         except EliminationWidthError as exc:
@@ -230,18 +246,19 @@ def complexes(
     state: Sequence[int],
     max_size: int | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
 ) -> Complexes:
     """All complexes of ``substrate`` in ``state``: plan, evaluate, exclude.
 
     ``max_size`` bounds candidate size (components cut by it are marked
-    incomplete). Overlapping candidates tied in phi_s are resolved as the
-    mode's reference does: by Phi (spec 5.2) in ``"iit4_2023"``, by
-    candidate order in ``"pyphi-feature-iit4"``.
+    incomplete). ``formalism`` (default ``"iit4_2023"``) is used throughout;
+    overlapping candidates tied in phi_s are resolved as it says: by Phi
+    (spec 5.2) in ``"iit4_2023"``, by candidate order in ``"pyphi-feature-iit4"``.
     """
-    plan = plan_candidates(substrate, state, max_size)
-    evaluated = evaluate_candidates(substrate, state, plan.candidates, compat=compat)
-    excl = exclusion(evaluated, big_phi_of(substrate, state, compat) if compat == "iit4_2023" else None)
+    f = as_formalism(formalism)
+    plan = plan_candidates(substrate, state, max_size, formalism=f)
+    evaluated = evaluate_candidates(substrate, state, plan.candidates, formalism=f)
+    excl = exclusion(evaluated, big_phi_of(substrate, state, f), formalism=f)
     found = []
     for c in excl.complexes:
         comp = plan.component_of(c.units)
@@ -249,9 +266,10 @@ def complexes(
     return Complexes(found, plan.complete, plan, evaluated, excl)
 
 
-def big_phi_of(substrate: Substrate, state: Sequence[int], compat: str) -> Callable[[tuple[int, ...]], float]:
-    """Phi of a candidate's Phi-structure, for resolving exclusion ties."""
-    return lambda units: phi_structure(substrate, state, units, compat=compat).big_phi
+def big_phi_of(substrate: Substrate, state: Sequence[int], formalism: str | Formalism | None = None) -> Callable[[tuple[int, ...]], float]:
+    """Phi of a candidate's Phi-structure under ``formalism``, for resolving exclusion ties."""
+    f = as_formalism(formalism)
+    return lambda units: phi_structure(substrate, state, units, formalism=f).big_phi
 
 
 def maximal_complex(
@@ -259,7 +277,7 @@ def maximal_complex(
     state: Sequence[int],
     max_size: int | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
 ) -> Complex | None:
     """The complex with the largest phi_s (None if there is none); see :func:`complexes`."""
-    return complexes(substrate, state, max_size, compat=compat).maximal
+    return complexes(substrate, state, max_size, formalism=formalism).maximal

@@ -43,7 +43,7 @@ def evaluate_unit(ctx: Context, row_state: np.ndarray, row_units: list[tuple[int
             stop += 1
         system, state = ctx.states[int(row_state[start])]
         results = iitcore.evaluate_candidates(
-            ctx.substrates[system], state, list(row_units[start:stop]), compat=ctx.compat
+            ctx.substrates[system], state, list(row_units[start:stop]), formalism=ctx.compat
         )
         for i, res in zip(range(start, stop), results):
             if isinstance(res, iitcore.SIA):

@@ -32,6 +32,7 @@ class Evaluated:
     units: tuple[int, ...]
     phi: float
     row: int
+    unresolved_tie: str | None = None
 
 
 def close(a: float, b: float) -> bool:
@@ -70,8 +71,8 @@ def exclusion(store: Store, cfg: StudyConfig, ctx: Context) -> int:
     n_complexes, max_phi, whole_phi, records = [], [], [], []
     for i, evaluated in enumerate(_by_state(cand, states.sizes["state"])):
         system, state = ctx.states[i]
-        big_phi = big_phi_of(ctx.substrates[system], state, ctx.compat) if ctx.compat == "iit4_2023" else None
-        result = iitcore.exclusion(evaluated, big_phi)
+        big_phi = big_phi_of(ctx.substrates[system], state, ctx.compat)
+        result = iitcore.exclusion(evaluated, big_phi, formalism=ctx.compat)
         found = sorted(result.complexes, key=lambda c: (-c.phi, c.units))
         rows.extend((i, c) for c in found)
         n_complexes.append(len(found))

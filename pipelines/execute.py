@@ -88,7 +88,7 @@ STRUCTURES_PER_TASK = 50
 def _structure_batch(
     substrates: dict[str, Substrate], compat: str, jobs: list[tuple[str, tuple[int, ...], tuple[int, ...]]]
 ) -> list[dict[str, Any]]:
-    return [iitcore.phi_structure(substrates[system], state, units=units, compat=compat).to_dict() for system, state, units in jobs]
+    return [iitcore.phi_structure(substrates[system], state, units=units, formalism=compat).to_dict() for system, state, units in jobs]
 
 
 def structures(
