@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from iitcore.ces import candidate_distinctions, cause_effect_structure, max_big_phi, states_of
+from iitcore.ces import CES, candidate_distinctions, cause_effect_structure, max_big_phi, states_of
 from iitcore.errors import StateUnreachableError
 from iitcore.formalism import Formalism, as_formalism
 from iitcore.numerics import eq, is_positive, tol
@@ -420,7 +420,8 @@ def _i_diff(system: System, info: _Information, cause: tuple[int, ...], effect: 
 
 @dataclass(frozen=True, eq=False)
 class _PairResult:
-    """The MIP search of one (cause, effect) pair of specified states, with the 2026 cap applied."""
+    """The MIP search of one (cause, effect) pair of specified states, and phi_s with the 2026 cap.
+    Pairs are compared on ``phi`` (uncapped), so the cap changes no choice."""
 
     cause: tuple[int, ...]
     effect: tuple[int, ...]
@@ -433,6 +434,11 @@ class _PairResult:
 
     @property
     def phi(self) -> float:
+        """Uncapped phi_s (clamped), on which pairs are compared."""
+        return max(float(self.values[1]), 0.0)
+
+    @property
+    def capped_phi(self) -> float:
         return max(self.signed_phi, 0.0)
 
 
@@ -448,20 +454,29 @@ def _evaluate_pair(system: System, info: _Information, c: tuple[int, ...], e: tu
     return _PairResult(c, e, values, key, tied, early, signed, i_diff)
 
 
+def _identical(a: CES, b: CES) -> bool:
+    """The same distinctions (mechanisms, cause and effect unit-states, phi)."""
+    def key(c: CES) -> list:
+        return [(d.mechanism, d.cause.unit_states, d.effect.unit_states, round(d.phi, 12)) for d in c.distinctions]
+    return key(a) == key(b)
+
+
 def _resolve_by_structure(substrate: Substrate, system: System, labels: str, tied: list[_PairResult], f: Formalism) -> tuple[_PairResult, str | None, list[float]]:
     """S1: among state pairs tied in phi_s, the one whose structure has the largest Phi.
-    Tied in Phi too: the first, if the tied pairs are images of it under automorphisms of the
-    system; else the tie is unresolved (the system is not a complex)."""
+    Tied in Phi too: the first, if the others' structures are identical to its structure or
+    their states are its states' images under automorphisms of the system; else the tie is
+    unresolved (the system is not a complex)."""
     candidates = candidate_distinctions(substrate, system, f)
     structures = [cause_effect_structure(candidates, states_of(system, (p.cause, p.effect)), f, labels) for p in tied]
     best = max_big_phi(structures)
     phis = [s.big_phi for s in structures]
     first = tied[best[0]]
-    others = [tied[i] for i in best[1:]]
-    if all(related_by_automorphism(system, (first.cause, first.effect), (p.cause, p.effect)) for p in others):
+    if all(_identical(structures[best[0]], structures[i])
+           or related_by_automorphism(system, (first.cause, first.effect), (tied[i].cause, tied[i].effect))
+           for i in best[1:]):
         return first, None, phis
-    return first, ("specified states tied in phi_s and in Phi, with Phi-structures that no automorphism "
-                   "of the system relates (S1: not a complex)"), phis
+    return first, ("specified states tied in phi_s and in Phi, with different Phi-structures that no "
+                   "automorphism of the system relates (S1: not a complex)"), phis
 
 
 def sia_of_system(substrate: Substrate, system: System, labels: str, formalism: Formalism) -> SIA:
@@ -509,11 +524,11 @@ def sia_of_system(substrate: Substrate, system: System, labels: str, formalism: 
         units=system.units,
         labels=labels,
         state=system.state,
-        phi=best.phi,
+        phi=best.capped_phi,
         signed_phi=best.signed_phi,
         phi_cause=max(phi_c, 0.0),
         phi_effect=max(phi_e, 0.0),
-        normalized_phi=best.phi / N,
+        normalized_phi=best.capped_phi / N,
         cause_state=SpecifiedState(c, info.ii_cause, tuple(s for s in info.cause_states if s != c), i_diff[0]),
         effect_state=SpecifiedState(e, info.ii_effect, tuple(s for s in info.effect_states if s != e), i_diff[1]),
         partition=_partition(system.units, best.key, k, N),

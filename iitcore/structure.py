@@ -93,20 +93,25 @@ class PhiStructure:
 
 def _pairs_to_resolve(system: System, sia_result: SIA, f: Formalism) -> list[StatePair] | None:
     """The (cause, effect) system states to build the structure for; None: no congruence filter.
-    More than one only under S1, for states the SIA left tied (phi_s = 0 or an unresolved tie)."""
+    More than one only under S1, for states the SIA left tied: tied at phi_s = 0 (or a null
+    SIA's tied states), or tied in Phi without an automorphism (``unresolved_tie``)."""
     if sia_result.is_null and not f.congruence_on_null_sia:
         return None
     if sia_result.cause_state is not None:
         cs, es = sia_result.cause_state, sia_result.effect_state
     else:
-        info = intrinsic_information(system)
-        cs, es = specified_states(info)
-    if f.tie_rule != "s1" or (is_positive(sia_result.phi) and sia_result.unresolved_tie is None):
-        return [(cs.state, es.state)]
+        cs, es = specified_states(intrinsic_information(system))
+    chosen = [(cs.state, es.state)]
+    if f.tie_rule != "s1":
+        return chosen
+    if sia_result.is_null:
+        return [(c, e) for c in (cs.state, *cs.ties) for e in (es.state, *es.ties)]
     searched = sia_result.ties.get("state_pairs") or []
-    if searched:
-        return [(tuple(p["cause"]), tuple(p["effect"])) for p in searched if eq(p["phi"], sia_result.phi)]
-    return [(c, e) for c in (cs.state, *cs.ties) for e in (es.state, *es.ties)]
+    top = max((p["phi"] for p in searched), default=0.0)  # uncapped phi_s, as the pairs were compared
+    tied = [(tuple(p["cause"]), tuple(p["effect"])) for p in searched if eq(p["phi"], top)]
+    if len(tied) < 2 or (is_positive(top) and sia_result.unresolved_tie is None):
+        return chosen
+    return tied
 
 
 def phi_structure(
