@@ -89,16 +89,19 @@ def cmd_sia(args: argparse.Namespace) -> int:
         print(json.dumps(d, indent=2))
         return 0
     rows = [
+        ("formalism", d["formalism"]["label"]),
         ("units", f"{d['labels']} {d['units']}"),
         ("state", "".join(map(str, d["state"]))),
         ("phi_s", f"{d['phi']:.10g} bit"),
         ("phi_cause / phi_effect", f"{d['phi_cause']:.10g} / {d['phi_effect']:.10g} bit"),
         ("normalized phi_s", f"{d['normalized_phi']:.10g}"),
+        *([("i_spec / i_diff", f"{d['i_spec']:.10g} / {d['i_diff']:.10g} bit")] if d["i_diff"] is not None else []),
         ("cause state", "".join(map(str, d["cause_state"]["state"])) if d["cause_state"] else "-"),
         ("effect state", "".join(map(str, d["effect_state"]["state"])) if d["effect_state"] else "-"),
         ("MIP parts", str(d["partition"]["parts"]) if d["partition"] else "-"),
         ("MIP directions", str(d["partition"]["directions"]) if d["partition"] else "-"),
         ("reasons", ", ".join(d["reasons"]) or "-"),
+        *([("not a complex", d["unresolved_tie"])] if d["unresolved_tie"] else []),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
