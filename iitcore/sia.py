@@ -412,10 +412,10 @@ def _i_diff(system: System, info: _Information, cause: tuple[int, ...], effect: 
     0 where that probability is 0 or 1."""
     if reading == "specified_state":
         p_c, p_e = float(info.cause_selectivity[_le(cause)]), float(info.effect_forward[_le(effect)])
-        return float(-np.log2(p_c)), float(-np.log2(p_e))
+        return abs(float(np.log2(p_c))), abs(float(np.log2(p_e)))  # -log2 p, never -0.0
     now = _le(system.state)
     probs = (float(info.cause_forward[now]), float(info.effect_forward[now]))
-    return tuple(float(-np.log2(p)) if 0.0 < p < 1.0 else 0.0 for p in probs)
+    return tuple(abs(float(np.log2(p))) if 0.0 < p < 1.0 else 0.0 for p in probs)
 
 
 @dataclass(frozen=True, eq=False)
@@ -439,7 +439,7 @@ class _PairResult:
 
     @property
     def capped_phi(self) -> float:
-        return max(self.signed_phi, 0.0)
+        return max(0.0, self.signed_phi)  # 0.0, not -0.0, when the cap is 0
 
 
 def _evaluate_pair(system: System, info: _Information, c: tuple[int, ...], e: tuple[int, ...], f: Formalism) -> _PairResult:
