@@ -160,22 +160,21 @@ def test_2026_deterministic_basic_network():
         assert res.phi == 0.0 and res.signed_phi <= 0.0 and res.phi_cause > 0 and res.phi_effect > 0
 
 
-def noisy_substrate(seed: int, n: int, noise: float) -> Substrate:
-    """Random gates over random inputs, each output flipped with probability ``noise``."""
+def noisy_case(seed: int, n: int, noise: float) -> tuple[Substrate, tuple[int, ...]]:
+    """Random gates over random inputs, each output flipped with probability ``noise``; a random state."""
     rng = np.random.default_rng(seed)
-    gates = ["AND", "OR", "XOR", "NAND", "NOR", "XNOR", "MAJ"]
+    names = ["AND", "OR", "XOR", "NAND", "NOR", "XNOR", "MAJ"]
     units = []
     for _ in range(n):
         ins = sorted(rng.choice(n, size=int(rng.integers(1, min(3, n) + 1)), replace=False).tolist())
-        units.append({"gate": str(rng.choice(gates)) if len(ins) > 1 else "NOT", "inputs": ins, "noise": noise})
-    return Substrate.from_gates(units)
+        units.append({"gate": str(rng.choice(names)) if len(ins) > 1 else "NOT", "inputs": ins, "noise": noise})
+    return Substrate.from_gates(units), tuple(int(b) for b in rng.integers(0, 2, n))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5), noise=st.sampled_from([0.0, 0.05, 0.2]))
 def test_2026_never_exceeds_2023_and_is_zero_when_deterministic(seed, n, noise):
-    sub = noisy_substrate(seed, n, noise)
-    state = tuple(int(b) for b in np.random.default_rng(seed + 1).integers(0, 2, n))
+    sub, state = noisy_case(seed, n, noise)
     try:
         old = iitcore.sia(sub, state)
     except iitcore.StateUnreachableError:
@@ -190,8 +189,7 @@ def test_2026_never_exceeds_2023_and_is_zero_when_deterministic(seed, n, noise):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 4), noise=st.sampled_from([0.0, 0.1]))
 def test_phi_structures_are_unchanged_by_the_cap(seed, n, noise):
-    sub = noisy_substrate(seed, n, noise)
-    state = tuple(int(b) for b in np.random.default_rng(seed + 2).integers(0, 2, n))
+    sub, state = noisy_case(seed, n, noise)
     try:
         old = iitcore.phi_structure(sub, state)
     except iitcore.StateUnreachableError:
