@@ -25,7 +25,7 @@ from iitcore.partitions import (
     set_partition_labels,
     system_set_partitions,
 )
-from iitcore.s1 import related_by_automorphism
+from iitcore.s1 import TieLimitError, related_by_automorphism
 from iitcore.substrate import Substrate, le_states
 from iitcore.system import System, effect_reachable, expand, input_index
 
@@ -466,7 +466,11 @@ def _resolve_by_structure(substrate: Substrate, system: System, labels: str, tie
     Tied in Phi too: the first, if the others' structures are identical to its structure or
     their states are its states' images under automorphisms of the system; else the tie is
     unresolved (the system is not a complex)."""
-    candidates = candidate_distinctions(substrate, system, f)
+    try:
+        candidates = candidate_distinctions(substrate, system, f)
+    except ValueError as exc:  # a mechanism too large to tabulate its partitions
+        raise TieLimitError(f"{labels}: S1 needs the Phi-structures of its {len(tied)} specified-state pairs "
+                            f"tied in phi_s: {exc}") from exc
     structures = [cause_effect_structure(candidates, states_of(system, (p.cause, p.effect)), f, labels) for p in tied]
     best = max_big_phi(structures)
     phis = [s.big_phi for s in structures]
