@@ -434,7 +434,7 @@ class _PairResult:
 
     @property
     def phi(self) -> float:
-        """Uncapped phi_s (clamped), on which pairs are compared."""
+        """Uncapped phi_s, clamped (pairs are compared on it, or on the raw value without clamping)."""
         return max(float(self.values[1]), 0.0)
 
     @property
@@ -505,11 +505,15 @@ def sia_of_system(substrate: Substrate, system: System, labels: str, formalism: 
     else:
         pairs = [(info.cause_states[0], info.effect_states[0])]
     results = [_evaluate_pair(system, info, c, e, f) for c, e in pairs]
+
+    def compared(r: _PairResult) -> float:
+        return r.phi if f.clamp_phi else float(r.values[1])
+
     best = results[0]
     for r in results[1:]:  # the first pair with the largest phi_s
-        if r.phi > best.phi and not eq(r.phi, best.phi):
+        if compared(r) > compared(best) and not eq(compared(r), compared(best)):
             best = r
-    tied = [r for r in results if eq(r.phi, best.phi)]
+    tied = [r for r in results if eq(compared(r), compared(best))]
     unresolved, big_phis = None, None
     if f.tie_rule == "s1" and len(tied) > 1 and is_positive(best.phi):
         best, unresolved, big_phis = _resolve_by_structure(substrate, system, labels, tied, f)

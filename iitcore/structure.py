@@ -16,6 +16,7 @@ from iitcore.ces import Distinction, Mice, StatePair, candidate_distinctions, ca
 from iitcore.formalism import Formalism, as_formalism
 from iitcore.numerics import eq, is_positive
 from iitcore.relations import Relation, enumerate_relations
+from iitcore.s1 import TieLimitError
 from iitcore.sia import SIA, intrinsic_information, sia, specified_states
 from iitcore.substrate import Substrate
 from iitcore.system import System, expand
@@ -147,6 +148,9 @@ def phi_structure(
     elif len(pairs) == 1:
         ces = cause_effect_structure(candidates, states_of(system, pairs[0]), f, labels)
     else:
+        if len(pairs) > f.max_tie_alternatives:
+            raise TieLimitError(f"{labels}: {len(pairs)} tied specified-state pairs exceed "
+                                f"max_tie_alternatives={f.max_tie_alternatives}")
         options = [cause_effect_structure(candidates, states_of(system, p), f, labels) for p in pairs]
         best = max(max_big_phi(options), key=lambda i: options[i].rank)
         ces = options[best]

@@ -202,13 +202,15 @@ def test_phi_structures_are_unchanged_by_the_cap(seed, n, noise):
 
 # ------------------------------------------------------------ S1 tie resolution
 def summary(sub: Substrate, state: tuple[int, ...], f: Formalism, perm: list[int] | None = None) -> list[tuple]:
-    """(units in the original labels, phi_s, Phi, #distinctions, #relations) of every complex."""
-    out = []
+    """(units in the original labels, phi_s, Phi, #distinctions, #relations) of every complex,
+    and of the whole substrate (complex or not)."""
+    whole = iitcore.phi_structure(sub, state, formalism=f)
+    out = [("whole", round(whole.sia.phi, 9), round(whole.big_phi, 9), len(whole.distinctions), whole.n_relations)]
     for c in iitcore.complexes(sub, state, formalism=f):
         ps = iitcore.phi_structure(sub, state, c.units, formalism=f, sia_result=c.sia)
         units = tuple(sorted(perm[u] for u in c.units)) if perm else c.units
         out.append((units, round(c.phi, 9), round(ps.big_phi, 9), len(ps.distinctions), ps.n_relations))
-    return sorted(out)
+    return out[:1] + sorted(out[1:])
 
 
 def relabelled(sub: Substrate, state: tuple[int, ...], perm: list[int]) -> tuple[Substrate, tuple[int, ...]]:
