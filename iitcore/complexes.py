@@ -58,6 +58,7 @@ class Exclusion:
     excluded: list[dict[str, Any]]
     ties: list[dict[str, Any]]
     ambiguous: bool
+    formalism: Formalism
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class Exclusion:
             "excluded": self.excluded,
             "ties": self.ties,
             "ambiguous": self.ambiguous,
+            "formalism": self.formalism.to_dict(),
         }
 
 
@@ -166,7 +168,7 @@ def exclusion(
                         accept(c)
                 record["accepted"] = [list(c.units) for c in chosen]
             ties.append(record)
-    return Exclusion(accepted, excluded, ties, bool(ties))
+    return Exclusion(accepted, excluded, ties, bool(ties), f)
 
 
 # --------------------------------------------------------- evaluation
@@ -233,6 +235,7 @@ class Complexes:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "formalism": self.exclusion.formalism.to_dict(),
             "complexes": [c.to_dict() for c in self.complexes],
             "complete": self.complete,
             "plan": self.plan.to_dict(),

@@ -119,6 +119,7 @@ def test_results_carry_their_formalism():
     assert ps.to_dict()["formalism"]["label"] == "iit4_2026-paper" and ps.sia.formalism == f
     found = iitcore.complexes(s, (0, 0), formalism="pyphi-feature-iit4")
     assert all(e.formalism.name == "pyphi-feature-iit4" for e in found.evaluated)
+    assert found.to_dict()["formalism"]["name"] == found.exclusion.to_dict()["formalism"]["name"] == "pyphi-feature-iit4"
 
 
 # ------------------------------------------------------------ IIT 4.0 (2026)
