@@ -139,7 +139,7 @@ def exclusion(
             if f.exclusion_ties == "big_phi":
                 if big_phi is None:
                     raise ValueError(f"exclusion under formalism {f.label} resolves ties in phi_s by Phi: "
-                                     f"pass big_phi (see iitcore.complexes.big_phi_of)")
+                                     f"pass big_phi (see iitcore.big_phi_of)")
                 values = [float(big_phi(c.units)) for c in comp]
                 best = max(values)
                 winners = [c for c, v in zip(comp, values) if eq(v, best)]
