@@ -131,7 +131,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report import write_report
     from pipelines.store import Store
 
-    print(write_report(Store.open(args.store, mode="r"), args.out))
+    print(write_report(Store.open(args.store, mode="r"), args.out, args.formalism))
     return 0
 
 
@@ -197,6 +197,7 @@ def parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("store", help="study store (a .zarr directory)")
     rp.add_argument("--out", help="output directory (default: beside the store, e.g. studies/x-report)")
+    rp.add_argument("--formalism", help="report under this formalism of the store (its label; default: the first)")
     rp.set_defaults(func=cmd_report)
 
     v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron schedule (needs a Prefect server for schedules to fire).")

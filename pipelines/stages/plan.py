@@ -16,12 +16,13 @@ LOG_EVERY_S = 10.0
 
 
 def plan_state(
-    substrate: iitcore.Substrate, state: tuple[int, ...], levels: list[str], max_size: int | None
+    substrate: iitcore.Substrate, state: tuple[int, ...], levels: list[str], max_size: int | None,
+    formalism: iitcore.Formalism,
 ) -> StatePlan:
-    """Candidates worth evaluating for one state."""
+    """Candidates worth evaluating for one state under ``formalism``."""
     if "complexes" in levels:
         try:
-            plan = iitcore.plan_candidates(substrate, state, max_size=max_size)
+            plan = iitcore.plan_candidates(substrate, state, max_size=max_size, formalism=formalism)
         except iitcore.StateUnreachableError as exc:
             return StatePlan((), True, json.dumps({"unreachable": str(exc)}))
         record = {k: v for k, v in plan.to_dict().items() if k != "candidates"}
@@ -36,7 +37,7 @@ def plan_state(
 def _plan_task(ctx: Context, job: tuple[int, list[str], int | None]) -> StatePlan:
     index, levels, max_size = job
     substrate, state = ctx.substrate_of(index)
-    return plan_state(substrate, state, levels, max_size)
+    return plan_state(substrate, state, levels, max_size, ctx.formalism_of(index))
 
 
 def plan_states(
