@@ -19,6 +19,7 @@ from iitcore.errors import (
     InvalidStateError,
     InvalidSubstrateError,
     StateUnreachableError,
+    SystemTooLargeError,
 )
 from iitcore.formalism import FORMALISMS, Formalism, InvalidFormalismError, formalism, formalism_from_label
 from iitcore.s1 import TieLimitError
@@ -47,6 +48,7 @@ __all__ = [
     "SpecifiedState",
     "StateUnreachableError",
     "Substrate",
+    "SystemTooLargeError",
     "TieLimitError",
     "Unreachable",
     "big_phi_of",

@@ -18,6 +18,7 @@ import numpy as np
 from iitcore.ces import CES, candidate_distinctions, cause_effect_structure, max_big_phi, states_of
 from iitcore.errors import StateUnreachableError
 from iitcore.formalism import Formalism, as_formalism
+from iitcore.limits import check_sia_size
 from iitcore.numerics import eq, is_positive, tol
 from iitcore.partitions import (
     DIRECTIONS,
@@ -592,11 +593,13 @@ def sia(
     feature/iit-4.0 branch (the first tied state in little-endian order, the
     first tied MIP in enumeration order; the raw value is ``signed_phi``).
     ``"iit4_2026"`` / ``"iit4_2026-paper"`` cap phi_s by ii (Eq. 23).
-    Raises :class:`StateUnreachableError` for an unreachable candidate state.
+    Raises :class:`StateUnreachableError` for an unreachable candidate state and
+    :class:`SystemTooLargeError` past :data:`iitcore.limits.SIA_MAX_UNITS` units.
     """
     f = as_formalism(formalism)
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
+    check_sia_size(len(us))
     system = expand(substrate, st, us)
     if not effect_reachable(system):
         raise StateUnreachableError(

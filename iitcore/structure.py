@@ -14,6 +14,7 @@ from typing import Any
 
 from iitcore.ces import Distinction, Mice, StatePair, candidate_distinctions, cause_effect_structure, max_big_phi, relata, states_of
 from iitcore.formalism import Formalism, as_formalism
+from iitcore.limits import check_structure_size
 from iitcore.numerics import eq, is_positive
 from iitcore.relations import Relation, enumerate_relations
 from iitcore.s1 import TieLimitError
@@ -134,6 +135,7 @@ def phi_structure(
     f = as_formalism(formalism)
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
+    check_structure_size(len(us))
     if sia_result is None:
         sia_result = sia(substrate, st, us, formalism=f)
     elif tuple(sia_result.units) != us or tuple(sia_result.state) != tuple(st[u] for u in us):
