@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_complexes.py`` (add ``--slow-baseline`` to run
 the baseline planner on the 5-unit target's computer too, ~4 min a state;
 ``--flagship`` to time ``iitstudies run configs/computer-vs-target.yaml``).
 Prints (1) every reference network with n <= 6 against PyPhi's recorded
-``timings_s["complexes"]`` (compat "pyphi-feature-iit4", goal >= 50x in
+``timings_s["complexes"]`` (formalism "pyphi-feature-iit4", goal >= 50x in
 total), (2) a dense random 10-unit network (1,023 candidates, goal < 2
 minutes), (3) planning for 500-unit sparse substrates (in-degree <= 3, goal:
 seconds), (4) planning and evaluation per state of the computers of 3- to
@@ -243,7 +243,7 @@ def reference_and_sparse() -> None:
             continue
         sub = substrate(net)
         t0 = time.perf_counter()
-        res = iitcore.complexes(sub, net["state"], compat=FEAT)
+        res = iitcore.complexes(sub, net["state"], formalism=FEAT)
         t = time.perf_counter() - t0
         same = [list(c.units) for c in res] == [c["nodes"] for c in ref["complexes"]] and all(
             close(c.phi, r["phi_s"]) for c, r in zip(res, ref["complexes"])

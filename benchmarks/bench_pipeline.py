@@ -76,11 +76,13 @@ def direct(cfg_path: Path) -> tuple[float, int]:
     cfg = load_config(cfg_path)
     gen = generate_study(cfg)
     subs = {s.id: s.substrate for s in gen.systems}
-    plans = [(subs[s.system], s.state, plan_state(subs[s.system], s.state, ["complexes"], None)) for s in gen.states]
+    formalisms = {f.label: f for f in cfg.analysis.formalism_values()}
+    plans = [(subs[s.system], s.state, formalisms[s.formalism],
+              plan_state(subs[s.system], s.state, ["complexes"], None, formalisms[s.formalism])) for s in gen.states]
     start = time.perf_counter()
-    for substrate, state, sp in plans:
+    for substrate, state, f, sp in plans:
         if sp.candidates:
-            iitcore.evaluate_candidates(substrate, state, list(sp.candidates), compat=cfg.analysis.compat)
+            iitcore.evaluate_candidates(substrate, state, list(sp.candidates), formalism=f)
     return time.perf_counter() - start, sum(len(sp.candidates) for *_, sp in plans)
 
 

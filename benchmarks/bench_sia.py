@@ -64,7 +64,7 @@ def main() -> None:
         if net["n_units"] < 5 or ref_t is None:
             continue
         sub = substrate(net)
-        t, res = timed(lambda: iitcore.sia(sub, net["state"], compat="pyphi-feature-iit4"), repeat=3)
+        t, res = timed(lambda: iitcore.sia(sub, net["state"], formalism="pyphi-feature-iit4"), repeat=3)
         total_ours += t
         total_ref += ref_t
         print(f"{net['name']:<28}{net['n_units']:>3}{t:>10.4f}{ref_t:>10.3f}{ref_t / t:>9.0f}x{res.phi:>12.6f}")

@@ -67,7 +67,7 @@ def reference_table() -> None:
             pyphi = net["timings_s"].get(key)
             if not isinstance(ref, dict) or not pyphi:
                 continue
-            runs = [timed(lambda: iitcore.phi_structure(sub, net["state"], ref["nodes"], compat=FEAT))[0] for _ in range(REPEATS)]
+            runs = [timed(lambda: iitcore.phi_structure(sub, net["state"], ref["nodes"], formalism=FEAT))[0] for _ in range(REPEATS)]
             seconds = min(runs)
             cold_total += runs[0]
             ours_total += seconds

@@ -125,22 +125,26 @@ def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
     substrate = read_substrate(args.substrate)
-    result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units), compat=args.compat)
+    result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units),
+                         formalism=iitcore.formalism_from_label(args.formalism))
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, indent=2))
         return 0
     rows = [
+        ("formalism", d["formalism"]["label"]),
         ("units", f"{d['labels']} {d['units']}"),
         ("state", "".join(map(str, d["state"]))),
         ("phi_s", f"{d['phi']:.10g} bit"),
         ("phi_cause / phi_effect", f"{d['phi_cause']:.10g} / {d['phi_effect']:.10g} bit"),
         ("normalized phi_s", f"{d['normalized_phi']:.10g}"),
+        *([("i_spec / i_diff", f"{d['i_spec']:.10g} / {d['i_diff']:.10g} bit")] if d["i_diff"] is not None else []),
         ("cause state", "".join(map(str, d["cause_state"]["state"])) if d["cause_state"] else "-"),
         ("effect state", "".join(map(str, d["effect_state"]["state"])) if d["effect_state"] else "-"),
         ("MIP parts", str(d["partition"]["parts"]) if d["partition"] else "-"),
         ("MIP directions", str(d["partition"]["directions"]) if d["partition"] else "-"),
         ("reasons", ", ".join(d["reasons"]) or "-"),
+        *([("not a complex", d["unresolved_tie"])] if d["unresolved_tie"] else []),
     ]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
@@ -160,7 +164,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report import write_report
     from pipelines.store import Store
 
-    print(write_report(Store.open(args.store, mode="r"), args.out))
+    print(write_report(Store.open(args.store, mode="r"), args.out, args.formalism))
     return 0
 
 
@@ -217,7 +221,9 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("substrate", help="substrate JSON (a reference network object or iitcore's units form)")
     a.add_argument("--state", required=True, help="state of every unit, e.g. 100 or 1,0,0")
     a.add_argument("--units", help="candidate units, indices or labels, e.g. 0,1 or A,B (default: all)")
-    a.add_argument("--compat", default="iit4_2023", choices=["iit4_2023", "pyphi-feature-iit4"], help="formalism variant")
+    a.add_argument("--formalism", default="iit4_2023",
+                   help="a preset (iit4_2023, pyphi-feature-iit4, iit4_2026, iit4_2026-paper), optionally with "
+                        "fields: 'iit4_2023[tie_rule=s1]' (default iit4_2023; see docs/formalism.md)")
     a.add_argument("--json", action="store_true", help="print the full result as JSON")
     a.set_defaults(func=cmd_sia)
 
@@ -235,6 +241,7 @@ def parser() -> argparse.ArgumentParser:
     )
     rp.add_argument("store", help="study store (a .zarr directory)")
     rp.add_argument("--out", help="output directory (default: beside the store, e.g. studies/x-report)")
+    rp.add_argument("--formalism", help="report under this formalism of the store (its label; default: the first)")
     rp.set_defaults(func=cmd_report)
 
     v = sub.add_parser("serve", help="serve a scheduled deployment", description="Serve the study flow as a Prefect deployment on a cron or interval schedule, one run at a time (needs a Prefect server for schedules to fire).")

@@ -21,6 +21,8 @@ from iitcore.errors import (
     StateUnreachableError,
     SystemTooLargeError,
 )
+from iitcore.formalism import FORMALISMS, Formalism, InvalidFormalismError, formalism, formalism_from_label
+from iitcore.s1 import TieLimitError
 from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
 from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure
 from iitcore.substrate import Substrate
@@ -34,7 +36,10 @@ __all__ = [
     "Distinction",
     "EliminationWidthError",
     "Exclusion",
+    "FORMALISMS",
+    "Formalism",
     "IITError",
+    "InvalidFormalismError",
     "InvalidStateError",
     "InvalidSubstrateError",
     "Mice",
@@ -44,11 +49,14 @@ __all__ = [
     "StateUnreachableError",
     "Substrate",
     "SystemTooLargeError",
+    "TieLimitError",
     "Unreachable",
     "big_phi_of",
     "complexes",
     "evaluate_candidates",
     "exclusion",
+    "formalism",
+    "formalism_from_label",
     "maximal_complex",
     "phi_structure",
     "plan_candidates",

@@ -44,6 +44,7 @@ from scipy.sparse.csgraph import connected_components, shortest_path
 from iitcore.background import posterior
 from iitcore.cache import KeyedCache, wiring_key
 from iitcore.errors import InvalidSubstrateError, StateUnreachableError
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.substrate import Substrate
 from iitcore.system import System, effect_reachable, expand
 
@@ -361,13 +362,18 @@ def _effect_example(units: tuple[int, ...], pot_in: tuple[tuple[int, ...], ...],
     return {"units": list(units), "ineffective_edges": ineffective}
 
 
-def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | None = None) -> CandidatePlan:
+def plan_candidates(
+    substrate: Substrate, state: Sequence[int], max_size: int | None = None, *, formalism: str | Formalism | None = None
+) -> CandidatePlan:
     """Candidates that can have phi_s > 0 (at most ``max_size`` units), and every group left out.
 
     Pruning is exact: a candidate is left out only if its phi_s is 0 for
-    certain or its state is unreachable. Raises :class:`StateUnreachableError`
-    if the substrate's current state itself is unreachable.
+    certain (under ``formalism``: single units when its
+    ``single_units_with_self_loop_have_phi`` is false) or its state is
+    unreachable. Raises :class:`StateUnreachableError` if the substrate's
+    current state itself is unreachable.
     """
+    monads = as_formalism(formalism).single_units_with_self_loop_have_phi
     st = substrate.validate_state(state)
     n = substrate.n
     if max_size is not None and max_size < 1:
@@ -403,7 +409,10 @@ def plan_candidates(substrate: Substrate, state: Sequence[int], max_size: int | 
                                    "examples": [_effect_example(u, graph.inputs, effect) for u in search.examples]}
         kept = 0
         for units in search.subsets:
-            record = _CHECKS.get(_check_key(units, substrate, st), lambda: _check(units, substrate, st, cause))
+            if len(units) == 1 and not monads:
+                record = {"reason": "a single unit (the formalism gives single units no phi_s)", "units": list(units)}
+            else:
+                record = _CHECKS.get(_check_key(units, substrate, st), lambda: _check(units, substrate, st, cause))
             if record is None:
                 candidates.append(units)
                 kept += 1

@@ -4,10 +4,11 @@ Exclusion walks the candidates with phi_s > 0 from the largest phi_s down,
 in tiers of equal phi_s (``eq``). Within a tier, candidates that overlap an
 accepted complex are excluded; the rest fall into connected components of
 their overlap graph. A lone candidate is accepted. Overlapping tied
-candidates are resolved by Phi when a ``big_phi`` callable is given (the
-unique largest Phi wins; if Phi ties too, none of them is accepted); without
-it they are taken in candidate order, each accepted if disjoint from those
-already accepted, which is what the reference data's exclusion does.
+candidates are resolved as the formalism's ``exclusion_ties`` says: by Phi
+(the unique largest Phi wins; if Phi ties too, none of them is accepted) or
+in candidate order, each accepted if disjoint from those already accepted,
+which is what the reference data's exclusion does. A candidate whose
+specified states S1 could not decide (``unresolved_tie``) is not a complex.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from iitcore.candidates import CandidatePlan, candidate_order_key, plan_candidates
 from iitcore.errors import EliminationWidthError, StateUnreachableError
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.isolated import check_mode, isolated_phi_structure, isolated_sia, plan_isolated
 from iitcore.numerics import eq, is_positive
 from iitcore.sia import SIA, sia
@@ -27,6 +29,7 @@ from iitcore.substrate import Substrate
 class Evaluated(Protocol):
     units: tuple[int, ...]
     phi: float
+    unresolved_tie: str | None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Exclusion:
     excluded: list[dict[str, Any]]
     ties: list[dict[str, Any]]
     ambiguous: bool
+    formalism: Formalism
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +67,7 @@ class Exclusion:
             "excluded": self.excluded,
             "ties": self.ties,
             "ambiguous": self.ambiguous,
+            "formalism": self.formalism.to_dict(),
         }
 
 
@@ -79,20 +84,29 @@ def _overlap_components(tier: list[Evaluated]) -> list[list[Evaluated]]:
 def exclusion(
     evaluated: Sequence[Evaluated | Unreachable],
     big_phi: Callable[[tuple[int, ...]], float] | None = None,
+    *,
+    formalism: str | Formalism | None = None,
 ) -> Exclusion:
     """Complexes among evaluated candidates (spec 5.2); unreachable records are ignored.
 
-    ``big_phi(units)`` gives Phi of a candidate's Phi-structure; it is called
-    only for overlapping candidates tied in phi_s. Without it such ties are
-    broken by candidate order (reference data) and reported.
+    Overlapping candidates tied in phi_s are resolved as ``formalism``'s
+    ``exclusion_ties`` says (default ``"iit4_2023"``: by Phi). ``big_phi(units)``
+    gives Phi of a candidate's Phi-structure under that formalism (see
+    :func:`big_phi_of`); it is called only for such ties, and needed only then.
     """
+    f = as_formalism(formalism)
     items = sorted((e for e in evaluated if not isinstance(e, Unreachable)), key=lambda e: candidate_order_key(e.units))
     excluded = [
         {"units": list(e.units), "phi": e.phi, "reason": "phi_s = 0 (reducible)", "by": None}
         for e in items
         if not is_positive(e.phi)
     ]
-    ranked = sorted((e for e in items if is_positive(e.phi)), key=lambda e: -e.phi)
+    excluded += [
+        {"units": list(e.units), "phi": e.phi, "reason": f"not a complex: {e.unresolved_tie}", "by": None}
+        for e in items
+        if is_positive(e.phi) and e.unresolved_tie is not None
+    ]
+    ranked = sorted((e for e in items if is_positive(e.phi) and e.unresolved_tie is None), key=lambda e: -e.phi)
     accepted: list[Evaluated] = []
     covered: set[int] = set()
     ties: list[dict[str, Any]] = []
@@ -123,7 +137,10 @@ def exclusion(
                 accept(comp[0])
                 continue
             record: dict[str, Any] = {"phi": comp[0].phi, "candidates": [list(c.units) for c in comp]}
-            if big_phi is not None:
+            if f.exclusion_ties == "big_phi":
+                if big_phi is None:
+                    raise ValueError(f"exclusion under formalism {f.label} resolves ties in phi_s by Phi: "
+                                     f"pass big_phi (see iitcore.big_phi_of)")
                 values = [float(big_phi(c.units)) for c in comp]
                 best = max(values)
                 winners = [c for c, v in zip(comp, values) if eq(v, best)]
@@ -140,7 +157,7 @@ def exclusion(
                         exclude(c, "tied in phi_s and Phi with overlapping candidates (exclusion undecided)",
                                 [w.units for w in winners if w is not c])
             else:
-                record.update(resolved_by="candidate order (no Phi given; as the reference data)")
+                record.update(resolved_by="candidate order (as the reference data)")
                 chosen = []
                 for c in comp:
                     blockers = [a for a in chosen if set(a.units) & set(c.units)]
@@ -152,7 +169,7 @@ def exclusion(
                         accept(c)
                 record["accepted"] = [list(c.units) for c in chosen]
             ties.append(record)
-    return Exclusion(accepted, excluded, ties, bool(ties))
+    return Exclusion(accepted, excluded, ties, bool(ties), f)
 
 
 # --------------------------------------------------------- evaluation
@@ -161,7 +178,7 @@ def evaluate_candidates(
     state: Sequence[int],
     systems: Sequence[Sequence[int]],
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
     candidates: str = "embedded",
 ) -> list[SIA | Unreachable]:
     """phi_s of each candidate system, or an :class:`Unreachable` record (one batch of a pipeline).
@@ -169,13 +186,14 @@ def evaluate_candidates(
     ``candidates``: ``"embedded"`` (default; conditioned on the background)
     or ``"isolated"`` (each as :meth:`Substrate.isolated`, see :mod:`iitcore.isolated`).
     """
+    f = as_formalism(formalism)
     st = substrate.validate_state(state)
     evaluate = isolated_sia if check_mode(candidates) == "isolated" else sia
     out: list[SIA | Unreachable] = []
     for units in systems:
         us = substrate.validate_units(units)
         try:
-            out.append(evaluate(substrate, st, us, compat=compat))
+            out.append(evaluate(substrate, st, us, formalism=f))
         except StateUnreachableError as exc:
             out.append(Unreachable(us, str(exc)))
         except EliminationWidthError as exc:
@@ -224,6 +242,7 @@ class Complexes:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "formalism": self.exclusion.formalism.to_dict(),
             "complexes": [c.to_dict() for c in self.complexes],
             "complete": self.complete,
             "plan": self.plan.to_dict(),
@@ -237,21 +256,23 @@ def complexes(
     state: Sequence[int],
     max_size: int | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
     candidates: str = "embedded",
 ) -> Complexes:
     """All complexes of ``substrate`` in ``state``: plan, evaluate, exclude.
 
     ``max_size`` bounds candidate size (components cut by it are marked
-    incomplete). Overlapping candidates tied in phi_s are resolved as the
-    mode's reference does: by Phi (spec 5.2) in ``"iit4_2023"``, by
-    candidate order in ``"pyphi-feature-iit4"``. ``candidates="isolated"``
-    analyses every candidate as an isolated subgraph (:mod:`iitcore.isolated`).
+    incomplete). ``formalism`` (default ``"iit4_2023"``) is used throughout;
+    overlapping candidates tied in phi_s are resolved as it says: by Phi
+    (spec 5.2) in ``"iit4_2023"``, by candidate order in ``"pyphi-feature-iit4"``.
+    ``candidates="isolated"`` analyses every candidate as an isolated subgraph
+    (:mod:`iitcore.isolated`).
     """
+    f = as_formalism(formalism)
     isolated = check_mode(candidates) == "isolated"
-    plan = plan_isolated(substrate, max_size) if isolated else plan_candidates(substrate, state, max_size)
-    evaluated = evaluate_candidates(substrate, state, plan.candidates, compat=compat, candidates=candidates)
-    excl = exclusion(evaluated, big_phi_of(substrate, state, compat, candidates) if compat == "iit4_2023" else None)
+    plan = plan_isolated(substrate, max_size) if isolated else plan_candidates(substrate, state, max_size, formalism=f)
+    evaluated = evaluate_candidates(substrate, state, plan.candidates, formalism=f, candidates=candidates)
+    excl = exclusion(evaluated, big_phi_of(substrate, state, f, candidates), formalism=f)
     found = []
     for c in excl.complexes:
         comp = plan.component_of(c.units)
@@ -260,11 +281,12 @@ def complexes(
 
 
 def big_phi_of(
-    substrate: Substrate, state: Sequence[int], compat: str, candidates: str = "embedded"
+    substrate: Substrate, state: Sequence[int], formalism: str | Formalism | None = None, candidates: str = "embedded"
 ) -> Callable[[tuple[int, ...]], float]:
-    """Phi of a candidate's Phi-structure, for resolving exclusion ties."""
+    """Phi of a candidate's Phi-structure under ``formalism``, for resolving exclusion ties."""
+    f = as_formalism(formalism)
     structure = isolated_phi_structure if check_mode(candidates) == "isolated" else phi_structure
-    return lambda units: structure(substrate, state, units, compat=compat).big_phi
+    return lambda units: structure(substrate, state, units, formalism=f).big_phi
 
 
 def maximal_complex(
@@ -272,8 +294,8 @@ def maximal_complex(
     state: Sequence[int],
     max_size: int | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
     candidates: str = "embedded",
 ) -> Complex | None:
     """The complex with the largest phi_s (None if there is none); see :func:`complexes`."""
-    return complexes(substrate, state, max_size, compat=compat, candidates=candidates).maximal
+    return complexes(substrate, state, max_size, formalism=formalism, candidates=candidates).maximal

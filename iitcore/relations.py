@@ -76,6 +76,13 @@ def _self_relations(distinctions: Sequence[Relata]) -> list[Relation]:
     return out
 
 
+def phi_at_unit_state(v: np.ndarray) -> float:
+    """The closed-form term of one unit-state x (spec 7.2): ``sum_j v_(j) (2^(n_x - j) - 1)``
+    over the v of the distinctions whose U contains x, sorted ascending."""
+    vs = np.sort(v)
+    return float(np.sum(vs * (2.0 ** (len(vs) - 1 - np.arange(len(vs))) - 1.0)))
+
+
 def relation_totals(distinctions: Sequence[Relata]) -> RelationTotals:
     """Totals by the closed form of spec 7.2 (no enumeration of relations).
 
@@ -97,9 +104,7 @@ def relation_totals(distinctions: Sequence[Relata]) -> RelationTotals:
         raise ValueError(f"closed-form relation count limited to {MAX_UNIT_STATES} unit-states (got {B})")
     v = np.array([d.v for d in distinctions])
     for b in range(B):
-        vs = np.sort(v[[bool(mk >> b & 1) for mk in masks]])
-        n = len(vs)
-        total_phi += float(np.sum(vs * (2.0 ** (n - 1 - np.arange(n)) - 1.0)))
+        total_phi += phi_at_unit_state(v[[bool(mk >> b & 1) for mk in masks]])
     n_P = np.bincount(np.array(masks), minlength=1 << B).astype(np.int64)
     for b in range(B):  # superset sums
         view = n_P.reshape(-1, 2, 1 << b)

@@ -15,7 +15,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from iitcore.ces import CES, candidate_distinctions, cause_effect_structure, max_big_phi, states_of
 from iitcore.errors import StateUnreachableError
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.limits import check_sia_size
 from iitcore.numerics import eq, is_positive, tol
 from iitcore.partitions import (
@@ -24,11 +26,11 @@ from iitcore.partitions import (
     set_partition_of_index,
     system_set_partitions,
 )
+from iitcore.s1 import TieLimitError, related_by_automorphism
 from iitcore.substrate import Substrate, le_states
 from iitcore.system import System, effect_reachable, expand, input_index
 from iitcore.system_mip import SideSearch, first_nonpositive, tied_minima
 
-COMPAT_MODES = ("iit4_2023", "pyphi-feature-iit4")
 CHUNK_ELEMENTS = 1 << 21  # partition-by-direction cells evaluated per block
 ENUMERATED_UNITS = 4  # up to this size every partition is evaluated; larger systems are searched
 
@@ -36,11 +38,15 @@ ENUMERATED_UNITS = 4  # up to this size every partition is evaluated; larger sys
 # ---------------------------------------------------------------- results
 @dataclass(frozen=True)
 class SpecifiedState:
-    """A specified (maximal intrinsic information) state and the states tied with it."""
+    """A specified (maximal intrinsic information) state and the states tied with it.
+
+    ``ii`` is the intrinsic information (the 2026 revision's i_spec);
+    ``i_diff`` the 2026 intrinsic differentiation (None without the cap)."""
 
     state: tuple[int, ...]
     ii: float
     ties: tuple[tuple[int, ...], ...]
+    i_diff: float | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ class SIA:
     ties: dict[str, Any] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     mip_search_shortcircuited: bool = False
-    compat: str = "iit4_2023"
+    formalism: Formalism = field(default_factory=as_formalism)
+    unresolved_tie: str | None = None  # S1 could not decide the specified states: not a complex
 
     @property
     def is_positive(self) -> bool:
@@ -82,9 +89,23 @@ class SIA:
     def is_null(self) -> bool:
         return bool(self.reasons)
 
+    @property
+    def i_spec(self) -> float | None:
+        """min(ii_c, ii_e) (the 2026 revision's i_spec); None for a null SIA without specified states."""
+        return None if self.cause_state is None else min(self.cause_state.ii, self.effect_state.ii)
+
+    @property
+    def i_diff(self) -> float | None:
+        """min(i_diff_c, i_diff_e) under the 2026 cap, else None."""
+        if self.cause_state is None or self.cause_state.i_diff is None:
+            return None
+        return min(self.cause_state.i_diff, self.effect_state.i_diff)
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain, JSON-serialisable data."""
-        return _plain(asdict(self))
+        """Plain, JSON-serialisable data (the formalism with its name, label, hash and fields)."""
+        out = _plain(asdict(self))
+        out.update(formalism=self.formalism.to_dict(), i_spec=self.i_spec, i_diff=self.i_diff)
+        return out
 
 
 def _plain(x: Any) -> Any:
@@ -150,6 +171,12 @@ class _Information:
     cause_forward: np.ndarray
     cause_selectivity: np.ndarray
     effect_forward: np.ndarray
+
+
+def specified_states(info: _Information) -> tuple[SpecifiedState, SpecifiedState]:
+    """The first tied cause and effect states, with the others as ties."""
+    return (SpecifiedState(info.cause_states[0], info.ii_cause, tuple(info.cause_states[1:])),
+            SpecifiedState(info.effect_states[0], info.ii_effect, tuple(info.effect_states[1:])))
 
 
 def intrinsic_information(system: System) -> _Information:
@@ -247,7 +274,7 @@ def _group_sums(edges: _Edges, labels: np.ndarray, K: int) -> tuple[np.ndarray, 
     return A, B
 
 
-def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], info: _Information, compat: str):
+def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], info: _Information, mip_tie_break: str):
     """MIP for fixed specified states. Returns (values row, key, tied keys, early_stop)."""
     k = system.k
     s_idx = _le(cause)
@@ -266,7 +293,7 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
     first_bad, keys, values = candidates(system, t_c, t_e, sel_c, sel_e)
     if first_bad is not None:  # the first non-positive partition in enumeration order is the MIP
         return np.asarray(first_bad[1]), first_bad[0], [first_bad[0]], True
-    return _resolve_ties(system, keys, values, compat)
+    return _resolve_ties(system, keys, values, mip_tie_break)
 
 
 def searched_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):
@@ -326,7 +353,7 @@ def enumerated_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.nd
     return None, np.concatenate(cands.keys), np.concatenate(cands.values, axis=1)
 
 
-def _resolve_ties(system: System, keys: np.ndarray, values: np.ndarray, compat: str):
+def _resolve_ties(system: System, keys: np.ndarray, values: np.ndarray, mip_tie_break: str):
     """The MIP among candidate partitions: minimal normalized phi, then largest
     phi, then the formalism's tie rule among distinct cut matrices."""
     k = system.k
@@ -339,7 +366,7 @@ def _resolve_ties(system: System, keys: np.ndarray, values: np.ndarray, compat: 
     order = np.argsort(keys, kind="stable")
     keys, values = keys[order], values[:, order]
     tied = _dedup_by_cut_matrix(k, keys)
-    if compat == "iit4_2023":
+    if mip_tie_break == "lexical":
         chosen = min(tied, key=lambda key: _lex_key(system.units, k, key))
     else:
         chosen = tied[0]
@@ -400,66 +427,153 @@ def _strongly_connected(cm: np.ndarray) -> bool:
     return bool(reach.all())
 
 
-def _null(system: System, labels: str, reasons: tuple[str, ...], compat: str, info: _Information | None = None) -> SIA:
-    cs = es = None
-    if info is not None:
-        cs = SpecifiedState(info.cause_states[0], info.ii_cause, tuple(info.cause_states[1:]))
-        es = SpecifiedState(info.effect_states[0], info.ii_effect, tuple(info.effect_states[1:]))
-    return SIA(system.units, labels, system.state, 0.0, 0.0, 0.0, 0.0, 0.0, cs, es, None, {}, reasons, False, compat)
+def _null(system: System, labels: str, reasons: tuple[str, ...], f: Formalism, info: _Information | None = None) -> SIA:
+    cs, es = specified_states(info) if info is not None else (None, None)
+    return SIA(system.units, labels, system.state, 0.0, 0.0, 0.0, 0.0, 0.0, cs, es, None, {}, reasons, False, f)
 
 
-def sia_of_system(system: System, labels: str = "", compat: str = "iit4_2023") -> SIA:
-    """phi_s of an already expanded system (see :func:`sia`)."""
-    if compat not in COMPAT_MODES:
-        raise ValueError(f"compat must be one of {COMPAT_MODES}, got {compat!r}")
+def _i_diff(system: System, info: _Information, cause: tuple[int, ...], effect: tuple[int, ...], reading: str) -> tuple[float, float]:
+    """Intrinsic differentiation (cause, effect) of the 2026 revision.
+
+    ``"specified_state"`` (paper Eqs. 4-6): -log2 of the Bayes-inverted cause
+    repertoire at s'_c and of the effect repertoire at s'_e.
+    ``"current_state"`` (PyPhi main): -log2 p_c(s | s) and -log2 p_e(s | s),
+    0 where that probability is 0 or 1."""
+    if reading == "specified_state":
+        p_c, p_e = float(info.cause_selectivity[_le(cause)]), float(info.effect_forward[_le(effect)])
+        return abs(float(np.log2(p_c))), abs(float(np.log2(p_e)))  # -log2 p, never -0.0
+    now = _le(system.state)
+    probs = (float(info.cause_forward[now]), float(info.effect_forward[now]))
+    return tuple(abs(float(np.log2(p))) if 0.0 < p < 1.0 else 0.0 for p in probs)
+
+
+@dataclass(frozen=True, eq=False)
+class _PairResult:
+    """The MIP search of one (cause, effect) pair of specified states, and phi_s with the 2026 cap.
+    Pairs are compared on ``phi`` (uncapped), so the cap changes no choice."""
+
+    cause: tuple[int, ...]
+    effect: tuple[int, ...]
+    values: np.ndarray  # normalized, phi, phi_c, phi_e, N at the MIP (uncapped)
+    key: int
+    tied: list[int]
+    early: bool
+    signed_phi: float  # capped, not clamped
+    i_diff: tuple[float, float] | None
+
+    @property
+    def phi(self) -> float:
+        """Uncapped phi_s, clamped (pairs are compared on it, or on the raw value without clamping)."""
+        return max(float(self.values[1]), 0.0)
+
+    @property
+    def capped_phi(self) -> float:
+        return max(0.0, self.signed_phi)  # 0.0, not -0.0, when the cap is 0
+
+
+def _evaluate_pair(system: System, info: _Information, c: tuple[int, ...], e: tuple[int, ...], f: Formalism) -> _PairResult:
+    values, key, tied, early = _search(system, c, e, info, f.mip_tie_break)
+    signed, i_diff = float(values[1]), None
+    if f.ii_cap != "none":  # Eq. 23, after the MIP search (the MIP is chosen on uncapped values)
+        i_diff = _i_diff(system, info, c, e, f.ii_cap)
+        caps = (info.ii_cause, i_diff[0], info.ii_effect, i_diff[1])
+        if f.ii_cap == "current_state":
+            caps = tuple(max(x, 0.0) for x in caps)
+        signed = min(signed, *caps)
+    return _PairResult(c, e, values, key, tied, early, signed, i_diff)
+
+
+def _identical(a: CES, b: CES) -> bool:
+    """The same distinctions (mechanisms, cause and effect unit-states, phi)."""
+    def key(c: CES) -> list:
+        return [(d.mechanism, d.cause.unit_states, d.effect.unit_states, round(d.phi, 12)) for d in c.distinctions]
+    return key(a) == key(b)
+
+
+def _resolve_by_structure(substrate: Substrate, system: System, labels: str, tied: list[_PairResult], f: Formalism) -> tuple[_PairResult, str | None, list[float]]:
+    """S1: among state pairs tied in phi_s, the one whose structure has the largest Phi.
+    Tied in Phi too: the first, if the others' structures are identical to its structure or
+    their states are its states' images under automorphisms of the system; else the tie is
+    unresolved (the system is not a complex)."""
+    try:
+        candidates = candidate_distinctions(substrate, system, f)
+    except ValueError as exc:  # a mechanism too large to tabulate its partitions
+        raise TieLimitError(f"{labels}: S1 needs the Phi-structures of its {len(tied)} specified-state pairs "
+                            f"tied in phi_s: {exc}") from exc
+    structures = [cause_effect_structure(candidates, states_of(system, (p.cause, p.effect)), f, labels) for p in tied]
+    best = max_big_phi(structures)
+    phis = [s.big_phi for s in structures]
+    first = tied[best[0]]
+    if all(_identical(structures[best[0]], structures[i])
+           or related_by_automorphism(system, (first.cause, first.effect), (tied[i].cause, tied[i].effect))
+           for i in best[1:]):
+        return first, None, phis
+    return first, ("specified states tied in phi_s and in Phi, with different Phi-structures that no "
+                   "automorphism of the system relates (S1: not a complex)"), phis
+
+
+def sia_of_system(substrate: Substrate, system: System, labels: str, formalism: Formalism) -> SIA:
+    """phi_s of an already expanded system of ``substrate`` (see :func:`sia`)."""
+    f = formalism
     k = system.k
     cm = system.cm
     if not _strongly_connected(cm):
-        return _null(system, labels, ("NO_STRONG_CONNECTIVITY",), compat)
+        return _null(system, labels, ("NO_STRONG_CONNECTIVITY",), f)
     if k == 1 and not cm[0, 0]:
-        return _null(system, labels, ("MONAD_WITH_NO_SELFLOOP",), compat)
+        return _null(system, labels, ("MONAD_WITH_NO_SELFLOOP",), f)
+    if k == 1 and not f.single_units_with_self_loop_have_phi:
+        return _null(system, labels, ("SINGLE_UNIT",), f)
     info = intrinsic_information(system)
     reasons = tuple(
         r for r, v in (("NO_CAUSE", info.ii_cause), ("NO_EFFECT", info.ii_effect)) if not is_positive(v)
     )
     if reasons:
-        return _null(system, labels, reasons, compat, info)
-    if compat == "iit4_2023":
+        return _null(system, labels, reasons, f, info)
+    if f.state_pairs == "all":
         pairs = [(c, e) for c in info.cause_states for e in info.effect_states]
     else:
         pairs = [(info.cause_states[0], info.effect_states[0])]
-    best = None
-    pair_results = []
-    for c, e in pairs:
-        values, key, tied, early = _search(system, c, e, info, compat)
-        pair_results.append((c, e, float(max(values[1], 0.0))))
-        if best is None or (max(values[1], 0.0) > max(best[2][1], 0.0) and not eq(max(values[1], 0.0), max(best[2][1], 0.0))):
-            best = (c, e, values, key, tied, early)
-    c, e, values, key, tied, early = best
-    norm, phi_raw, phi_c, phi_e, N = (float(x) for x in values)
-    phi = max(phi_raw, 0.0)
+    results = [_evaluate_pair(system, info, c, e, f) for c, e in pairs]
+
+    def compared(r: _PairResult) -> float:
+        return r.phi if f.clamp_phi else float(r.values[1])
+
+    best = results[0]
+    for r in results[1:]:  # the first pair with the largest phi_s
+        if compared(r) > compared(best) and not eq(compared(r), compared(best)):
+            best = r
+    tied = [r for r in results if eq(compared(r), compared(best))]
+    unresolved, big_phis = None, None
+    if f.tie_rule == "s1" and len(tied) > 1 and is_positive(best.phi):
+        best, unresolved, big_phis = _resolve_by_structure(substrate, system, labels, tied, f)
+    norm, phi_raw, phi_c, phi_e, N = (float(x) for x in best.values)
+    state_pairs = [{"cause": list(r.cause), "effect": list(r.effect), "phi": r.phi} for r in results]
+    if big_phis is not None:
+        for r, value in zip(tied, big_phis):
+            state_pairs[results.index(r)]["big_phi"] = value
     ties = {
-        "mips": [_partition(system.units, t, k, _cut_matrix_of(k, t).sum() if k > 1 else 1) for t in tied if t != key],
-        "state_pairs": [{"cause": list(pc), "effect": list(pe), "phi": ph} for pc, pe, ph in pair_results]
-        if len(pair_results) > 1
-        else [],
+        "mips": [_partition(system.units, t, k, _cut_matrix_of(k, t).sum() if k > 1 else 1) for t in best.tied if t != best.key],
+        "state_pairs": state_pairs if len(results) > 1 else [],
     }
+    c, e = best.cause, best.effect
+    i_diff = best.i_diff or (None, None)
     return SIA(
         units=system.units,
         labels=labels,
         state=system.state,
-        phi=phi,
-        signed_phi=phi_raw,
+        phi=best.capped_phi,
+        signed_phi=best.signed_phi,
         phi_cause=max(phi_c, 0.0),
         phi_effect=max(phi_e, 0.0),
-        normalized_phi=phi / N,
-        cause_state=SpecifiedState(c, info.ii_cause, tuple(s for s in info.cause_states if s != c)),
-        effect_state=SpecifiedState(e, info.ii_effect, tuple(s for s in info.effect_states if s != e)),
-        partition=_partition(system.units, key, k, N),
+        normalized_phi=best.capped_phi / N,
+        cause_state=SpecifiedState(c, info.ii_cause, tuple(s for s in info.cause_states if s != c), i_diff[0]),
+        effect_state=SpecifiedState(e, info.ii_effect, tuple(s for s in info.effect_states if s != e), i_diff[1]),
+        partition=_partition(system.units, best.key, k, N),
         ties=ties,
         reasons=(),
-        mip_search_shortcircuited=early,
-        compat=compat,
+        mip_search_shortcircuited=best.early,
+        formalism=f,
+        unresolved_tie=unresolved,
     )
 
 
@@ -468,19 +582,21 @@ def sia(
     state: Sequence[int],
     units: Sequence[int | str] | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
 ) -> SIA:
     """System integrated information of candidate ``units`` (default: all) in ``state``.
 
-    ``compat="iit4_2023"`` (default) follows the reference's current IIT 4.0
-    configuration: phi clamped at 0, all tied specified-state pairs searched,
-    MIP ties broken by the cut matrix's lexical key.
-    ``compat="pyphi-feature-iit4"`` reproduces PyPhi's feature/iit-4.0 branch:
-    the first tied state in little-endian order and the first tied MIP in
-    enumeration order (the raw value is ``signed_phi``).
+    ``formalism``: a preset name (:data:`iitcore.FORMALISMS`) or a
+    :class:`~iitcore.formalism.Formalism`; default ``"iit4_2023"`` (phi
+    clamped at 0, all tied specified-state pairs searched, MIP ties broken by
+    the cut matrix's lexical key). ``"pyphi-feature-iit4"`` reproduces PyPhi's
+    feature/iit-4.0 branch (the first tied state in little-endian order, the
+    first tied MIP in enumeration order; the raw value is ``signed_phi``).
+    ``"iit4_2026"`` / ``"iit4_2026-paper"`` cap phi_s by ii (Eq. 23).
     Raises :class:`StateUnreachableError` for an unreachable candidate state and
     :class:`SystemTooLargeError` past :data:`iitcore.limits.SIA_MAX_UNITS` units.
     """
+    f = as_formalism(formalism)
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
     check_sia_size(len(us))
@@ -491,7 +607,7 @@ def sia(
             f"background clamped at its current state"
         )
     labels = "".join(substrate.labels[u] for u in us)
-    return sia_of_system(system, labels, compat)
+    return sia_of_system(substrate, system, labels, f)
 
 
 def sia_from_dict(data: dict[str, Any]) -> SIA:
@@ -500,7 +616,9 @@ def sia_from_dict(data: dict[str, Any]) -> SIA:
     def spec(d: dict[str, Any] | None) -> SpecifiedState | None:
         if d is None:
             return None
-        return SpecifiedState(tuple(d["state"]), float(d["ii"]), tuple(tuple(t) for t in d["ties"]))
+        i_diff = d.get("i_diff")
+        return SpecifiedState(tuple(d["state"]), float(d["ii"]), tuple(tuple(t) for t in d["ties"]),
+                              None if i_diff is None else float(i_diff))
 
     def part(d: dict[str, Any] | None) -> Partition | None:
         if d is None:
@@ -528,5 +646,6 @@ def sia_from_dict(data: dict[str, Any]) -> SIA:
         ties=dict(data.get("ties", {})),
         reasons=tuple(data.get("reasons", ())),
         mip_search_shortcircuited=bool(data.get("mip_search_shortcircuited", False)),
-        compat=data.get("compat", "iit4_2023"),
+        formalism=Formalism.from_dict(data["formalism"]) if "formalism" in data else as_formalism(None),
+        unresolved_tie=data.get("unresolved_tie"),
     )

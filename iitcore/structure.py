@@ -1,68 +1,28 @@
 """Phi-structures (spec 6-7): distinctions, congruence, relations and big Phi.
 
-``phi_structure`` evaluates every mechanism of a system (powerset order),
-finds its maximally irreducible cause and effect over the reference's
-candidate purviews, keeps the irreducible ones, resolves ties against the
-system's specified states (congruence, spec 6.4, per compat mode) and adds
-the relations' totals in closed form (spec 7.2).
+``phi_structure`` takes the system's specified states from its SIA (under
+S1, states still tied there are resolved by the largest Phi), and builds
+the cause-effect structure for them (:mod:`iitcore.ces`): distinctions,
+congruence as the formalism says, relations' totals in closed form.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
+from iitcore.ces import Distinction, Mice, StatePair, candidate_distinctions, cause_effect_structure, max_big_phi, relata, states_of
+from iitcore.formalism import Formalism, as_formalism
 from iitcore.limits import check_structure_size
-from iitcore.mechanism import (
-    CAUSE,
-    EFFECT,
-    Parts,
-    PurviewResult,
-    StateResult,
-    Evaluator,
-    candidate_purviews,
-    mip_parts,
-)
 from iitcore.numerics import eq, is_positive
-from iitcore.relations import Relata, Relation, enumerate_relations, relation_totals, unit_states
-from iitcore.sia import COMPAT_MODES, SIA, intrinsic_information, sia
+from iitcore.relations import Relation, enumerate_relations
+from iitcore.s1 import TieLimitError
+from iitcore.sia import SIA, intrinsic_information, sia, specified_states
 from iitcore.substrate import Substrate
 from iitcore.system import System, expand
 
-Choice = tuple[tuple[int, ...], tuple[int, ...]]  # (purview, state)
-
-
-@dataclass(frozen=True)
-class Mice:
-    """Maximally irreducible cause or effect of a mechanism (global unit indices)."""
-
-    direction: str
-    purview: tuple[int, ...]
-    state: tuple[int, ...]
-    phi: float
-    normalized_phi: float
-    ii: float
-    partition: Parts
-    n_state_ties: int
-    n_purview_ties: int
-    tied_alternatives: tuple[Choice, ...]
-
-    @property
-    def unit_states(self) -> frozenset[tuple[int, int]]:
-        return unit_states(self.purview, self.state)
-
-
-@dataclass(frozen=True)
-class Distinction:
-    """A mechanism with its congruent cause and effect; ``phi = min(cause.phi, effect.phi)``."""
-
-    mechanism: tuple[int, ...]
-    mechanism_state: tuple[int, ...]
-    phi: float
-    cause: Mice
-    effect: Mice
+__all__ = ["Distinction", "Mice", "PhiStructure", "phi_structure"]
 
 
 @dataclass(frozen=True)
@@ -72,7 +32,7 @@ class PhiStructure:
     units: tuple[int, ...]
     labels: str
     state: tuple[int, ...]
-    compat: str
+    formalism: Formalism
     sia: SIA
     distinctions: tuple[Distinction, ...]
     n_candidate_distinctions: int  # irreducible mechanisms before congruence
@@ -82,10 +42,11 @@ class PhiStructure:
     sum_phi_relations: float
     relations_by_degree: dict[int, int]
     big_phi: float
+    ties: dict[str, Any]  # S1: tied system states resolved by Phi, joint choice of tied distinctions
 
     def relations(self) -> list[Relation]:
         """Every relation, concretely (relata index into ``distinctions``); small structures only."""
-        return enumerate_relations(_relata(self.distinctions))
+        return enumerate_relations(relata(self.distinctions))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-serialisable data."""
@@ -107,7 +68,7 @@ class PhiStructure:
             "nodes": list(self.units),
             "node_labels": self.labels,
             "current_state": list(self.state),
-            "compat": self.compat,
+            "formalism": self.formalism.to_dict(),
             "phi_s": self.sia.phi,
             "congruence_filter_applied": self.congruence_filter_applied,
             "num_distinctions_before_congruence": self.n_candidate_distinctions,
@@ -127,77 +88,32 @@ class PhiStructure:
             "sum_phi_relations": self.sum_phi_relations,
             "num_relations_by_degree": {str(h): c for h, c in self.relations_by_degree.items()},
             "big_phi": self.big_phi,
+            "ties": self.ties,
             "sia": self.sia.to_dict(),
         }
 
 
-def _relata(distinctions: Sequence[Distinction]) -> list[Relata]:
-    return [Relata(d.cause.unit_states, d.effect.unit_states, d.phi) for d in distinctions]
-
-
-# ------------------------------------------------------------ congruence
-def _congruent(choice: Choice, system_state: dict[int, int]) -> bool:
-    purview, state = choice
-    return all(system_state[u] == v for u, v in zip(purview, state))
-
-
-def _choose(ties: list[PurviewResult], system_state: dict[int, int] | None, compat: str) -> tuple[PurviewResult, StateResult] | None:
-    """The congruent (purview, state) among a MICE's ties (spec 6.4); None drops the distinction.
-    ``ties`` are in global indices, winner first; no system state means no filter."""
-    winner = ties[0]
-    if system_state is None:
-        return winner, winner.states[0]
-    for s in winner.states:
-        if _congruent((winner.purview, s.state), system_state):
-            return winner, s
-    others = [r for r in ties if _congruent((r.purview, r.states[0].state), system_state)]
-    if not others:
-        return None
-    pick = max(others, key=lambda r: len(r.purview)) if compat == "iit4_2023" else others[0]
-    return pick, pick.states[0]  # R-main: the largest congruent purview (first among equals)
-
-
-def _mice(direction: str, mechanism: tuple[int, ...], ties: list[PurviewResult], chosen: PurviewResult, s: StateResult) -> Mice:
-    options = [(ties[0].purview, x.state) for x in ties[0].states] + [(r.purview, r.states[0].state) for r in ties[1:]]
-    alternatives = tuple(dict.fromkeys(o for o in options if o != (chosen.purview, s.state)))
-    partition = mip_parts(mechanism, chosen.purview, s.mip_row)
-    return Mice(direction, chosen.purview, s.state, s.phi, s.normalized_phi, chosen.ii, partition, len(chosen.states) - 1, len(ties) - 1, alternatives)
-
-
-# ------------------------------------------------------------ distinctions
-def _to_global(r: PurviewResult, units: tuple[int, ...]) -> PurviewResult:
-    return PurviewResult(tuple(units[p] for p in r.purview), r.ii, r.states)
-
-
-def _max_ties(results: list[PurviewResult]) -> list[PurviewResult]:
-    """Purviews tied (eq) at the maximal phi, in candidate order."""
-    best = max(r.phi for r in results)
-    return [r for r in results if eq(r.phi, best)]
-
-
-def _irreducible_sides(substrate: Substrate, units: tuple[int, ...], evaluator: Evaluator, mech: tuple[int, ...]) -> dict[str, list[PurviewResult]] | None:
-    """Max-phi purview ties (global indices) per direction, or None if phi_d is not positive."""
-    mech_g = tuple(units[q] for q in mech)
-    sides = {}
-    for direction, evaluate in ((CAUSE, evaluator.cause), (EFFECT, evaluator.effect)):
-        cands = [tuple(units.index(u) for u in Z) for Z in candidate_purviews(substrate, units, mech_g, direction)]
-        results = evaluate(mech, cands)
-        if not results or not is_positive(max(x.phi for x in results)):
-            return None
-        sides[direction] = [_to_global(x, units) for x in _max_ties(results)]
-    return sides
-
-
-def _system_states(system: System, sia_result: SIA, compat: str) -> dict[str, dict[int, int]] | None:
-    """The system's cause and effect states (unit -> value) used for congruence; None: no filter."""
-    if sia_result.is_null and compat == "pyphi-feature-iit4":
+def _pairs_to_resolve(system: System, sia_result: SIA, f: Formalism) -> list[StatePair] | None:
+    """The (cause, effect) system states to build the structure for; None: no congruence filter.
+    More than one only under S1, for states the SIA left tied: tied at phi_s = 0 (or a null
+    SIA's tied states), or tied in Phi without an automorphism (``unresolved_tie``)."""
+    if sia_result.is_null and not f.congruence_on_null_sia:
         return None
     if sia_result.cause_state is not None:
-        cause, effect = sia_result.cause_state.state, sia_result.effect_state.state
+        cs, es = sia_result.cause_state, sia_result.effect_state
     else:
-        info = intrinsic_information(system)
-        cause, effect = info.cause_states[0], info.effect_states[0]
-    return {CAUSE: dict(zip(system.units, cause)), EFFECT: dict(zip(system.units, effect))}
+        cs, es = specified_states(intrinsic_information(system))
+    chosen = [(cs.state, es.state)]
+    if f.tie_rule != "s1":
+        return chosen
+    if sia_result.is_null:
+        return [(c, e) for c in (cs.state, *cs.ties) for e in (es.state, *es.ties)]
+    searched = sia_result.ties.get("state_pairs") or []
+    top = max((p["phi"] for p in searched), default=0.0)  # uncapped phi_s, as the pairs were compared
+    tied = [(tuple(p["cause"]), tuple(p["effect"])) for p in searched if eq(p["phi"], top)]
+    if len(tied) < 2 or (is_positive(top) and sia_result.unresolved_tie is None):
+        return chosen
+    return tied
 
 
 def phi_structure(
@@ -205,61 +121,62 @@ def phi_structure(
     state: Sequence[int],
     units: Sequence[int | str] | None = None,
     *,
-    compat: str = "iit4_2023",
+    formalism: str | Formalism | None = None,
     sia_result: SIA | None = None,
 ) -> PhiStructure:
     """Phi-structure of candidate ``units`` (default: all) in ``state``.
 
-    ``compat`` as for :func:`iitcore.sia`: ``"iit4_2023"`` (default) clamps
-    phi at 0 and resolves incongruent ties by the largest congruent purview;
-    ``"pyphi-feature-iit4"`` takes the first congruent tie and skips the
-    congruence filter when the SIA is null. ``sia_result`` reuses an SIA of
-    the same system.
+    ``formalism``: a preset name or a :class:`~iitcore.formalism.Formalism`
+    (default ``"iit4_2023"``); it decides clamping, congruence among tied
+    distinctions and, under ``tie_rule="s1"``, which of the system's tied
+    specified states is used (the largest Phi). ``sia_result`` reuses an SIA
+    of the same system.
     """
-    if compat not in COMPAT_MODES:
-        raise ValueError(f"compat must be one of {COMPAT_MODES}, got {compat!r}")
+    f = as_formalism(formalism)
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
     check_structure_size(len(us))
     if sia_result is None:
-        sia_result = sia(substrate, st, us, compat=compat)
+        sia_result = sia(substrate, st, us, formalism=f)
     elif tuple(sia_result.units) != us or tuple(sia_result.state) != tuple(st[u] for u in us):
         raise ValueError(f"sia_result is for units {list(sia_result.units)}, not {list(us)} in this state")
     system = expand(substrate, st, us)
-    evaluator = Evaluator(system, clamp=compat == "iit4_2023")
-    system_states = _system_states(system, sia_result, compat)
-    n_candidates = 0
-    distinctions = []
-    for r in range(1, len(us) + 1):
-        for mech in combinations(range(len(us)), r):
-            sides = _irreducible_sides(substrate, us, evaluator, mech)
-            if sides is None:
-                continue
-            n_candidates += 1
-            mech_g = tuple(us[q] for q in mech)
-            chosen = {}
-            for direction, ties in sides.items():
-                pick = _choose(ties, None if system_states is None else system_states[direction], compat)
-                if pick is None:
-                    break
-                chosen[direction] = _mice(direction, mech_g, ties, *pick)
-            else:
-                cause, effect = chosen[CAUSE], chosen[EFFECT]
-                distinctions.append(Distinction(mech_g, tuple(st[u] for u in mech_g), min(cause.phi, effect.phi), cause, effect))
-    totals = relation_totals(_relata(distinctions))
-    sum_d = float(sum(d.phi for d in distinctions))
+    labels = "".join(substrate.labels[u] for u in us)
+    candidates = candidate_distinctions(substrate, system, f)
+    pairs = _pairs_to_resolve(system, sia_result, f)
+    ties: dict[str, Any] = {}
+    if pairs is None:
+        ces = cause_effect_structure(candidates, None, f, labels)
+    elif len(pairs) == 1:
+        ces = cause_effect_structure(candidates, states_of(system, pairs[0]), f, labels)
+    else:
+        if len(pairs) > f.max_tie_alternatives:
+            raise TieLimitError(f"{labels}: {len(pairs)} tied specified-state pairs exceed "
+                                f"max_tie_alternatives={f.max_tie_alternatives}")
+        options = [cause_effect_structure(candidates, states_of(system, p), f, labels) for p in pairs]
+        best = max(max_big_phi(options), key=lambda i: options[i].rank)
+        ces = options[best]
+        ties["system_states"] = {
+            "resolved_by": "Phi, then number of distinctions and of relations (S1)",
+            "chosen": {"cause": list(pairs[best][0]), "effect": list(pairs[best][1])},
+            "pairs": [{"cause": list(c), "effect": list(e), "big_phi": o.big_phi} for (c, e), o in zip(pairs, options)],
+        }
+    if ces.ties:
+        ties["distinctions"] = ces.ties
     return PhiStructure(
         units=us,
-        labels="".join(substrate.labels[u] for u in us),
+        labels=labels,
         state=tuple(st[u] for u in us),
-        compat=compat,
+        formalism=f,
         sia=sia_result,
-        distinctions=tuple(distinctions),
-        n_candidate_distinctions=n_candidates,
-        congruence_filter_applied=system_states is not None,
-        sum_phi_distinctions=sum_d,
-        n_relations=totals.n_relations,
-        sum_phi_relations=totals.sum_phi,
-        relations_by_degree=totals.by_degree,
-        big_phi=sum_d + totals.sum_phi,
+        distinctions=ces.distinctions,
+        n_candidate_distinctions=len(candidates),
+        congruence_filter_applied=ces.congruence_filter_applied,
+        sum_phi_distinctions=ces.sum_phi_distinctions,
+        n_relations=ces.totals.n_relations,
+        sum_phi_relations=ces.totals.sum_phi,
+        relations_by_degree=ces.totals.by_degree,
+        big_phi=ces.big_phi,
+        ties=ties,
     )
+

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import iitcore
 from pipelines.hashing import content_hash
 
 
@@ -147,14 +148,32 @@ class Family(_Strict):
 
 
 Level = Literal["phi_s", "complexes", "phi_structure"]
+FormalismSpec = str | dict[str, Any]  # a preset (optionally NAME[field=value,...]) or {preset: NAME, <field>: value}
+
+
+def to_formalism(spec: FormalismSpec) -> iitcore.Formalism:
+    """The iitcore formalism a config value describes (``InvalidFormalismError`` names the problem)."""
+    if isinstance(spec, str):
+        return iitcore.formalism_from_label(spec)
+    fields = dict(spec)
+    if not all(isinstance(k, str) for k in fields):
+        raise iitcore.InvalidFormalismError(f"formalism fields must be names, got {sorted(map(repr, fields))}")
+    if "preset" not in fields:
+        raise iitcore.InvalidFormalismError(f"a formalism mapping needs 'preset' (one of {', '.join(iitcore.FORMALISMS)})")
+    return iitcore.formalism(str(fields.pop("preset")), **fields)
 
 
 class Analysis(_Strict):
-    """What to compute: whole-system phi_s, complexes, and Phi-structures of complexes."""
+    """What to compute: whole-system phi_s, complexes, and Phi-structures of complexes, under which formalisms.
+
+    ``formalism``: one formalism (default ``iit4_2023``); ``formalisms``: several, each
+    analysed in full (a sensitivity panel: every result table has a ``formalism`` coordinate).
+    """
 
     levels: list[Level] = ["phi_s", "complexes"]
     max_size: int | None = Field(None, ge=1)
-    compat: Literal["iit4_2023", "pyphi-feature-iit4"] = "iit4_2023"
+    formalism: FormalismSpec | None = None
+    formalisms: list[FormalismSpec] | None = Field(None, min_length=1)
     candidates: Literal["embedded", "isolated"] = "embedded"  # isolated: the Findlay et al. 2024 method
     structure_max_size: int = Field(4, ge=1)
     phases: Literal["encoded", "all"] = "encoded"
@@ -166,6 +185,40 @@ class Analysis(_Strict):
         if "phi_structure" in self.levels and "complexes" not in self.levels:
             raise ValueError("level phi_structure needs level complexes")
         return self
+
+    @field_validator("formalism")
+    @classmethod
+    def _formalism(cls, v: FormalismSpec | None) -> FormalismSpec | None:
+        if v is not None:
+            to_formalism(v)  # raises a ValueError naming the field or preset
+        return v
+
+    @field_validator("formalisms")
+    @classmethod
+    def _formalisms(cls, v: list[FormalismSpec] | None) -> list[FormalismSpec] | None:
+        if v is None:
+            return v
+        seen: dict[str, str] = {}
+        for i, spec in enumerate(v):
+            try:
+                f = to_formalism(spec)
+            except iitcore.InvalidFormalismError as exc:
+                raise ValueError(f"entry {i}: {exc}") from None
+            if f.content_hash() in seen:
+                raise ValueError(f"entry {i} ({f.label}) makes the same choices as {seen[f.content_hash()]}")
+            seen[f.content_hash()] = f.label
+        return v
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "Analysis":
+        if self.formalism is not None and self.formalisms is not None:
+            raise ValueError("give either formalism or formalisms, not both")
+        return self
+
+    def formalism_values(self) -> tuple[iitcore.Formalism, ...]:
+        """The formalisms analysed, in config order."""
+        specs = self.formalisms if self.formalisms is not None else [self.formalism or iitcore.FORMALISMS[0]]
+        return tuple(to_formalism(s) for s in specs)
 
 
 class Execution(_Strict):
@@ -319,6 +372,7 @@ def study_hash(cfg: StudyConfig) -> str:
     return content_hash({
         "study": cfg.study,
         "families": [f.model_dump(mode="json") for f in cfg.families],
-        "analysis": cfg.analysis.model_dump(mode="json"),
+        "analysis": cfg.analysis.model_dump(mode="json", exclude={"formalism", "formalisms"}),
+        "formalisms": [f.to_dict() for f in cfg.analysis.formalism_values()],
         "batch_size": cfg.execution.batch_size,
     }, digits=16)

@@ -67,6 +67,13 @@ def dataset(table: Table, values: Mapping[str, Any], coords: Mapping[str, Any] |
     return ds
 
 
+def formalism_coord(dim: str, labels: Sequence[str]) -> dict[str, xr.Variable]:
+    """The ``formalism`` coordinate of a result table: each row's formalism label (fields in the provenance)."""
+    return {"formalism": xr.Variable(dim, strings(list(labels)), attrs={
+        "description": "formalism the row was computed under: its label, e.g. iit4_2023 or iit4_2023[tie_rule=s1] "
+                       "(every field is in the provenance's 'formalisms')"})}
+
+
 # ------------------------------------------------------------------ systems and states
 SYSTEMS = Table("system", "targets and their implementations", {
     "family": Column(object, "family (config section) the system comes from"),
@@ -134,7 +141,7 @@ def states_table(states: list[AnalysedState], plan: Plan) -> xr.Dataset:
         "first_candidate": np.concatenate([[0], np.cumsum(counts)[:-1]]) if counts else np.zeros(0),
         "complete": [sp.complete for sp in plan.states],
         "plan": [sp.record for sp in plan.states],
-    })
+    }, formalism_coord("state", [s.formalism for s in states]))
 
 
 # ------------------------------------------------------------------ candidates and work units
@@ -155,6 +162,10 @@ CANDIDATE_RESULTS: dict[str, Column] = {
     "ties": Column(object, "JSON record of tied MIPs and tied specified states; empty when there are none"),
     "reasons": Column(object, "comma-separated reasons for a null result (e.g. NO_CAUSE); empty otherwise"),
     "mip_search_shortcircuited": Column(bool, "phi_s <= 0 came from an early exit of the partition search"),
+    "cause_i_diff": Column(float, "intrinsic differentiation of the specified cause state (2026 cap; NaN without)", "bit"),
+    "effect_i_diff": Column(float, "intrinsic differentiation of the specified effect state (2026 cap; NaN without)", "bit"),
+    "unresolved_tie": Column(object, "why S1 tie resolution could not decide the specified states (then not a "
+                             "complex); empty otherwise"),
 }
 CANDIDATES = Table("candidate", "every candidate system evaluated: phi_s, MIP, specified states", {
     **CANDIDATE_RESULTS,
@@ -191,15 +202,18 @@ def fill_sia(cols: dict[str, np.ndarray], i: int, r: iitcore.SIA) -> None:
     cols["normalized_phi"][i] = r.normalized_phi
     cols["mip_search_shortcircuited"][i] = r.mip_search_shortcircuited
     cols["reasons"][i] = ",".join(r.reasons)
+    cols["unresolved_tie"][i] = r.unresolved_tie or ""
     ties: dict[str, Any] = {k: v for k, v in r.ties.items() if v}
     if r.cause_state is not None:
         cols["cause_state"][i] = bits(r.cause_state.state)
         cols["cause_ii"][i] = r.cause_state.ii
+        cols["cause_i_diff"][i] = np.nan if r.cause_state.i_diff is None else r.cause_state.i_diff
         if r.cause_state.ties:
             ties["cause_states"] = r.cause_state.ties
     if r.effect_state is not None:
         cols["effect_state"][i] = bits(r.effect_state.state)
         cols["effect_ii"][i] = r.effect_state.ii
+        cols["effect_i_diff"][i] = np.nan if r.effect_state.i_diff is None else r.effect_state.i_diff
         if r.effect_state.ties:
             ties["effect_states"] = r.effect_state.ties
     if r.partition is not None:
@@ -257,8 +271,12 @@ def _choices(m: iitcore.Mice) -> str:
     return canonical_json([{"purview": list(p), "state": list(s)} for p, s in m.tied_alternatives])
 
 
-def structure_tables(n_complexes: int, results: list[tuple[int, iitcore.PhiStructure]]) -> tuple[xr.Dataset, xr.Dataset]:
-    """The structures table (one row per complex) and distinctions table from (complex row, Phi-structure) pairs."""
+def structure_tables(
+    complex_formalisms: Sequence[str], results: list[tuple[int, iitcore.PhiStructure]]
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """The structures table (one row per complex) and distinctions table from (complex row, Phi-structure)
+    pairs; ``complex_formalisms``: the formalism label of every complex."""
+    n_complexes = len(complex_formalisms)
     s: dict[str, Any] = {
         "computed": np.zeros(n_complexes, dtype=bool),
         "n_distinctions": np.full(n_complexes, -1, dtype=np.int64),
@@ -283,7 +301,8 @@ def structure_tables(n_complexes: int, results: list[tuple[int, iitcore.PhiStruc
                 d[f"{side}_state"].append(canonical_json(list(m.state)))
                 d[f"{side}_phi"].append(m.phi)
                 d[f"{side}_ties"].append(_choices(m))
-    return dataset(STRUCTURES, s), dataset(DISTINCTIONS, d)
+    return (dataset(STRUCTURES, s, formalism_coord("complex", complex_formalisms)),
+            dataset(DISTINCTIONS, d, formalism_coord("distinction", [complex_formalisms[k] for k in d["complex"]])))
 
 
 # ------------------------------------------------------------------ comparisons

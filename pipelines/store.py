@@ -35,7 +35,7 @@ from zarr.core.sync import sync
 
 from pipelines.hashing import canonical_json
 from pipelines.integrity import Integrity, UnitTable, check_store
-from pipelines.schema import CANDIDATE_RESULTS, CANDIDATES, WORK_UNITS, dataset, fill_value
+from pipelines.schema import CANDIDATE_RESULTS, CANDIDATES, WORK_UNITS, dataset, fill_value, formalism_coord
 from pipelines.work import Plan, StatePlan, WorkUnit, pack
 
 FORMAT = 1
@@ -136,7 +136,7 @@ class Store:
         with _every_chunk():
             systems.to_zarr(str(p), group="systems", mode="w", consolidated=False)
             states.to_zarr(str(p), group="states", mode="w", consolidated=False)
-            _candidates_layout(plan).to_zarr(
+            _candidates_layout(plan, states["formalism"].values).to_zarr(
                 str(p), group="candidates", mode="w", compute=False, consolidated=False,
                 encoding={c: {"chunks": (max(plan.batch_size, 1),)} for c in CANDIDATE_RESULTS},
             )
@@ -285,7 +285,7 @@ def open_table(path: str | Path, name: str) -> xr.Dataset:
         return xr.open_zarr(str(path), group=name, consolidated=True)
 
 
-def _candidates_layout(plan: Plan) -> xr.Dataset:
+def _candidates_layout(plan: Plan, state_formalisms: np.ndarray) -> xr.Dataset:
     n, chunks = plan.n_rows, max(plan.batch_size, 1)
     values: dict[str, Any] = {
         name: da.full(n, fill_value(col), dtype=col.dtype, chunks=chunks) for name, col in CANDIDATE_RESULTS.items()
@@ -294,7 +294,7 @@ def _candidates_layout(plan: Plan) -> xr.Dataset:
     values["units"] = [canonical_json(list(u)) for u in plan.row_units]
     values["size"] = [len(u) for u in plan.row_units]
     values["work_unit"] = np.repeat(np.arange(len(plan.units)), [u.stop - u.start for u in plan.units])
-    return dataset(CANDIDATES, values)
+    return dataset(CANDIDATES, values, formalism_coord("candidate", state_formalisms[plan.row_state].tolist()))
 
 
 def _work_units_layout(plan: Plan) -> xr.Dataset:

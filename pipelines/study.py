@@ -87,7 +87,7 @@ class StudyRun:
 
 def plan_hash(states: list[AnalysedState], plan: Plan) -> str:
     """Fingerprint of the layout: analysed states and candidate rows in order (as stores of format 1 record it)."""
-    states_json = canonical_json([[s.system, list(s.state)] for s in states])
+    states_json = canonical_json([[s.system, list(s.state), s.formalism] for s in states])
     return text_hash(states_json + canonical_json([list(u) for u in plan.row_units]), digits=16)
 
 
@@ -124,6 +124,7 @@ def open_or_create(run: StudyRun) -> Store:
         "config": cfg.model_dump(mode="json"),
         "config_file": str(run.config_path),
         "study_hash": h,
+        "formalisms": [f.to_dict() for f in cfg.analysis.formalism_values()],
         "seeds": {f.name: f.seed_list() for f in cfg.families},
         "code": provenance.code_version(),
         "packages": provenance.package_versions(),
@@ -170,7 +171,8 @@ def generate_stage(run: StudyRun) -> None:
     run.generated = gen = generate_study(run.cfg, str(run.config_path))
     run.ctx = Context(
         {s.id: s.substrate for s in gen.systems}, tuple((s.system, s.state) for s in gen.states),
-        run.cfg.analysis.compat, run.cfg.analysis.candidates,
+        {f.label: f for f in run.cfg.analysis.formalism_values()}, tuple(s.formalism for s in gen.states),
+        run.cfg.analysis.candidates,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from iitcore import Substrate
+from iitcore import Formalism, Substrate
 
 State = tuple[int, ...]
 Units = tuple[int, ...]
@@ -34,12 +34,13 @@ class StudySystem:
 
 @dataclass(frozen=True)
 class AnalysedState:
-    """A state of a system to analyse, with the target state it encodes and its phase."""
+    """A state of a system to analyse under one formalism, with the target state it encodes and its phase."""
 
     system: str
     state: State
     target_state: State
     phase: int
+    formalism: str  # the formalism's label
 
 
 @dataclass(frozen=True)
@@ -48,13 +49,18 @@ class Context:
 
     substrates: dict[str, Substrate]
     states: tuple[tuple[str, State], ...]  # (system id, state) per analysed state
-    compat: str
+    formalisms: dict[str, Formalism]  # by label
+    state_formalisms: tuple[str, ...]  # the formalism's label per analysed state
     candidates: str = "embedded"  # "embedded" (background conditioned) or "isolated" (iitcore.isolated)
 
     def substrate_of(self, state_index: int) -> tuple[Substrate, State]:
         """The substrate and state of analysed state ``state_index``."""
         system, state = self.states[state_index]
         return self.substrates[system], state
+
+    def formalism_of(self, state_index: int) -> Formalism:
+        """The formalism analysed state ``state_index`` is analysed under."""
+        return self.formalisms[self.state_formalisms[state_index]]
 
 
 @dataclass(frozen=True)

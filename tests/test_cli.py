@@ -53,6 +53,16 @@ def test_sia_table_and_json(basic_json):
     assert abs(data["phi"] - 0.41503749927884376) < 1e-12 and data["units"] == [0, 1, 2]
 
 
+def test_sia_formalism(basic_json):
+    table = cli("sia", str(basic_json), "--state", "100", "--formalism", "iit4_2026").stdout
+    assert "iit4_2026" in table and "phi_s                   0 bit" in table and "i_spec / i_diff" in table
+    data = json.loads(cli("sia", str(basic_json), "--state", "100", "--formalism", "iit4_2023[tie_rule=s1]", "--json").stdout)
+    assert data["formalism"]["tie_rule"] == "s1" and abs(data["phi"] - 0.41503749927884376) < 1e-12
+    for bad, message in (("iit5", "unknown formalism 'iit5'"), ("iit4_2023[ii_cap=x]", "'ii_cap' must be one of")):
+        proc = cli("sia", str(basic_json), "--state", "100", "--formalism", bad, check=False)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_sia_bad_state_is_a_clear_error(basic_json):
     proc = cli("sia", str(basic_json), "--state", "10", check=False)
     assert proc.returncode == 2 and "iitstudies: error:" in proc.stderr and "Traceback" not in proc.stderr

@@ -27,7 +27,7 @@ def all_subsets(n: int) -> list[tuple[int, ...]]:
 def test_every_subset_matches_reference(net):
     """All subsets evaluated: the same reachable candidates, in order, with the same phi_s."""
     ref = net["results"]["complexes"]
-    out = evaluate_candidates(substrate(net), net["state"], all_subsets(net["n_units"]), compat=FEAT)
+    out = evaluate_candidates(substrate(net), net["state"], all_subsets(net["n_units"]), formalism=FEAT)
     reachable = [e for e in out if not isinstance(e, Unreachable)]
     assert [list(e.units) for e in reachable] == [c["nodes"] for c in ref["candidate_systems"]]
     assert sorted(list(e.units) for e in out if isinstance(e, Unreachable)) == sorted(
@@ -58,12 +58,12 @@ def test_plan_prunes_only_zero_or_unreachable(net):
 @pytest.mark.parametrize("net", NETWORKS, ids=lambda n: n["name"])
 def test_complexes_match_reference(net):
     ref = net["results"]["complexes"]
-    res = complexes(substrate(net), net["state"], compat=FEAT)
+    res = complexes(substrate(net), net["state"], formalism=FEAT)
     assert [list(c.units) for c in res] == [c["nodes"] for c in ref["complexes"]]
     for ours, theirs in zip(res, ref["complexes"]):
         assert close(ours.phi, theirs["phi_s"]) and ours.complete and ours.sia.units == ours.units
     assert res.exclusion.ambiguous == ref["complexes_ambiguous_due_to_ties"]
-    top = maximal_complex(substrate(net), net["state"], compat=FEAT)
+    top = maximal_complex(substrate(net), net["state"], formalism=FEAT)
     if ref["maximal_complex"] is None:
         assert top is None
     else:
@@ -71,7 +71,7 @@ def test_complexes_match_reference(net):
         assert close(top.phi, ref["maximal_complex"]["phi_s"])
 
 
-def test_default_compat_agrees_where_no_state_ties():
+def test_default_formalism_agrees_where_no_state_ties():
     """R-main mode (default) gives the same complexes on networks without system-state ties."""
     for net in NETWORKS:
         ref = net["results"]["complexes"]
@@ -79,7 +79,7 @@ def test_default_compat_agrees_where_no_state_ties():
             continue
         res = complexes(substrate(net), net["state"])
         for c in res:
-            assert c.phi >= 0.0 and c.sia.compat == "iit4_2023"
+            assert c.phi >= 0.0 and c.sia.formalism.name == "iit4_2023"
 
 
 def _accounted(plan) -> int:
@@ -135,13 +135,14 @@ def test_pruning_never_removes_a_positive_candidate(seed, n):
 class Fake:
     units: tuple[int, ...]
     phi: float
+    unresolved_tie: str | None = None
 
 
 def test_exclusion_phi_ties_and_chains():
     a, b, c, d = Fake((0, 1), 1.0), Fake((1, 2), 1.0), Fake((2, 3), 1.0), Fake((3,), 0.5)
-    # without Phi: candidate order (reference data); a-b-c chain, c is disjoint from the first chosen
+    # reference-branch formalism: candidate order; a-b-c chain, c is disjoint from the first chosen
     first = sorted([a, b, c], key=lambda x: candidate_order_key(x.units))[0]
-    res = exclusion([a, b, c, d])
+    res = exclusion([a, b, c, d], formalism=FEAT)
     assert res.ambiguous and res.ties[0]["resolved_by"].startswith("candidate order")
     assert first in res.complexes
     # with Phi: the unique max wins, the rest of the component is excluded (spec 5.2)
@@ -240,5 +241,5 @@ def test_default_mode_resolves_overlapping_ties_by_phi():
     tie = default.exclusion.ties[0]
     assert tie["resolved_by"] == "Phi" and tie["accepted"] == []
     assert len(set(round(v, 9) for v in tie["Phi"])) == 1
-    feat = complexes(sub, net["state"], compat="pyphi-feature-iit4")
+    feat = complexes(sub, net["state"], formalism="pyphi-feature-iit4")
     assert [c.units for c in feat] == [tuple(c["nodes"]) for c in net["results"]["complexes"]["complexes"]]

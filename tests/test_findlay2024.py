@@ -46,7 +46,7 @@ def test_unknown_findlay_target_is_named():
 def test_pqrs_showcase_as_published():
     pub, t = PUBLISHED["pqrs"]["showcase"], target("pqrs")
     state = tuple(pub["state"])
-    (whole,) = iitcore.complexes(t.substrate, state, compat=FEAT)
+    (whole,) = iitcore.complexes(t.substrate, state, formalism=FEAT)
     s = whole.sia
     assert names(t.labels, whole.units) == "".join(pub["complex"])
     assert s.phi == pytest.approx(pub["phi_s"], abs=PHI_TOL)
@@ -56,7 +56,7 @@ def test_pqrs_showcase_as_published():
     assert s.effect_state.ii == pytest.approx(pub["ii_effect"], abs=PHI_TOL)
     assert sorted(names(t.labels, p) for p in s.partition.parts) == sorted("".join(p) for p in pub["mip_parts"])
     assert len(s.partition.severed_edges) == pub["mip_severed_edges"]
-    ps = iitcore.phi_structure(t.substrate, state, whole.units, compat=FEAT)
+    ps = iitcore.phi_structure(t.substrate, state, whole.units, formalism=FEAT)
     assert ps.big_phi == pytest.approx(pub["big_phi"], abs=BIG_PHI_TOL)
     assert len(ps.distinctions) == pub["num_distinctions"] and ps.n_relations == pub["num_relations"]
     assert sorted(names(t.labels, d.mechanism) for d in ps.distinctions) == sorted(pub["distinction_mechanisms"])
@@ -65,12 +65,12 @@ def test_pqrs_showcase_as_published():
 def test_wxyz_showcase_as_published():
     pub, t = PUBLISHED["wxyz"]["showcase"], target("wxyz")
     state = tuple(pub["state"])
-    found = iitcore.complexes(t.substrate, state, compat=FEAT)
+    found = iitcore.complexes(t.substrate, state, formalism=FEAT)
     assert [names(t.labels, c.units) for c in found] == ["".join(c["units"]) for c in pub["complexes"]]
     for c, want in zip(found, pub["complexes"]):
         assert c.phi == pytest.approx(want["phi_s"], abs=PHI_TOL)
         assert c.sia.normalized_phi == pytest.approx(want["normalized_phi_s"], abs=PHI_TOL)
-        ps = iitcore.phi_structure(t.substrate, state, c.units, compat=FEAT)
+        ps = iitcore.phi_structure(t.substrate, state, c.units, formalism=FEAT)
         assert ps.big_phi == pytest.approx(want["big_phi"], abs=BIG_PHI_TOL)
         assert len(ps.distinctions) == want["num_distinctions"] and ps.n_relations == want["num_relations"]
 
@@ -104,9 +104,9 @@ def register() -> Substrate:
 
 def test_copy_ring_isolated_hand_checked():
     ring = copy_ring()
-    (c,) = iitcore.complexes(ring, (0, 0, 0, 0), compat=FEAT, candidates="isolated")
+    (c,) = iitcore.complexes(ring, (0, 0, 0, 0), formalism=FEAT, candidates="isolated")
     assert c.units == (0, 1, 2, 3) and c.phi == pytest.approx(2.0, abs=1e-12)
-    ps = isolated_phi_structure(ring, (0, 0, 0, 0), c.units, compat=FEAT)
+    ps = isolated_phi_structure(ring, (0, 0, 0, 0), c.units, formalism=FEAT)
     assert ps.big_phi == pytest.approx(6.0, abs=1e-12)
 
 
@@ -115,9 +115,9 @@ def test_toggle_isolated_as_one_unit_is_a_copy():
     alone = sub.isolated(["R0"])
     assert alone.inputs == ((0,),) and alone.tables[0].tolist() == [0.0, 1.0] and alone.labels == ("R0",)
     for state in ((0, 0, 0, 0, 0), (1, 1, 0, 1, 0)):
-        (s,) = iitcore.evaluate_candidates(sub, state, [["R0"]], compat=FEAT, candidates="isolated")
+        (s,) = iitcore.evaluate_candidates(sub, state, [["R0"]], formalism=FEAT, candidates="isolated")
         assert s.units == (0,) and s.phi == pytest.approx(1.0, abs=1e-12)
-        assert isolated_phi_structure(sub, state, ["R0"], compat=FEAT).big_phi == pytest.approx(2.0, abs=1e-12)
+        assert isolated_phi_structure(sub, state, ["R0"], formalism=FEAT).big_phi == pytest.approx(2.0, abs=1e-12)
 
 
 def test_isolation_rules():
@@ -150,10 +150,10 @@ def test_ring_computer_hand_picked_candidates_isolated_and_embedded():
     sub, state = impl.substrate, impl.encode(t.info["state"])
     rings = [[f"T{j}/{c}" for j in range(4)] for c in range(16)]
     singles = [["C0"], ["X1"], ["A1"], ["X2"], ["A2"]] + [[f"T{i}R0"] for i in range(4)]
-    isolated = iitcore.evaluate_candidates(sub, state, rings + singles, compat=FEAT, candidates="isolated")
-    embedded = iitcore.evaluate_candidates(sub, state, rings + singles, compat=FEAT)
+    isolated = iitcore.evaluate_candidates(sub, state, rings + singles, formalism=FEAT, candidates="isolated")
+    embedded = iitcore.evaluate_candidates(sub, state, rings + singles, formalism=FEAT)
     assert [s.phi for s in isolated] == pytest.approx([2.0] * 16 + [1.0] * 9, abs=1e-12)
-    ring_phi = [isolated_phi_structure(sub, state, r, compat=FEAT).big_phi for r in rings]
+    ring_phi = [isolated_phi_structure(sub, state, r, formalism=FEAT).big_phi for r in rings]
     assert min(ring_phi) == pytest.approx(4.0) and max(ring_phi) == pytest.approx(6.0)
     dropped = [" ".join(c) for c, s in zip(rings + singles, embedded) if s.phi == 0]
     assert dropped == ["A1", "A2", "T0R0"]  # the paper: 22 embedded complexes, A2 and T0R0 drop out (A1 was 0)
@@ -184,8 +184,8 @@ def test_isolated_results_use_the_substrates_unit_indices():
     sub, state = impl.substrate, impl.encode(t.info["state"])
     ring = [f"T{j}/5" for j in range(4)]
     units = sub.validate_units(ring)
-    (s,) = iitcore.evaluate_candidates(sub, state, [ring], compat=FEAT, candidates="isolated")
-    ps = isolated_phi_structure(sub, state, ring, compat=FEAT)
+    (s,) = iitcore.evaluate_candidates(sub, state, [ring], formalism=FEAT, candidates="isolated")
+    ps = isolated_phi_structure(sub, state, ring, formalism=FEAT)
     assert s.units == ps.units == units and set(u for p in s.partition.parts for u in p) == set(units)
     assert {u for d in ps.distinctions for u in d.mechanism + d.cause.purview + d.effect.purview} <= set(units)
     assert len(ps.relations()) == ps.n_relations

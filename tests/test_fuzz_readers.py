@@ -85,7 +85,7 @@ PATHS = [
     ("study",), ("store",), ("families",), ("families", 0), ("families", 0, "name"), ("families", 0, "recipe"),
     ("families", 0, "seeds"), ("families", 0, "states"), ("families", 0, "states", "values"),
     ("families", 0, "states", "select"), ("families", 0, "implementations"), ("families", 0, "implementations", 0, "kind"),
-    ("analysis",), ("analysis", "levels"), ("analysis", "max_size"), ("analysis", "compat"), ("execution",),
+    ("analysis",), ("analysis", "levels"), ("analysis", "max_size"), ("analysis", "formalism"), ("analysis", "formalisms"), ("execution",),
     ("execution", "cluster"), ("execution", "cluster", "n_workers"), ("execution", "batch_size"), ("schedule",),
 ]
 

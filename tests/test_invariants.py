@@ -61,6 +61,7 @@ def test_store_equals_a_plain_loop_of_iitcore(config, sequential):
     cfg = load_config(config)
     gen = generate_study(cfg)
     substrates = {s.id: s.substrate for s in gen.systems}
+    formalisms = {f.label: f for f in cfg.analysis.formalism_values()}
     store = Store.open(sequential, mode="r")
     cx, st, states = store.table("complexes"), store.table("structures"), store.table("states")
     assert states.sizes["state"] == len(gen.states) > 10
@@ -68,7 +69,7 @@ def test_store_equals_a_plain_loop_of_iitcore(config, sequential):
     for i, s in enumerate(gen.states):
         assert str(states["state_bits"].values[i]) == "".join(map(str, s.state))
         try:
-            expected = list(iitcore.complexes(substrates[s.system], s.state, compat=cfg.analysis.compat))
+            expected = list(iitcore.complexes(substrates[s.system], s.state, formalism=formalisms[s.formalism]))
         except iitcore.StateUnreachableError:
             expected = []  # the pipeline plans no candidate for an unreachable state
         rows = np.flatnonzero(cx["state_index"].values == i)
@@ -78,7 +79,7 @@ def test_store_equals_a_plain_loop_of_iitcore(config, sequential):
         for units, phi, k in stored:
             assert phi == pytest.approx(by_units[units].phi, abs=1e-12)
             if len(units) <= cfg.analysis.structure_max_size:
-                ps = iitcore.phi_structure(substrates[s.system], s.state, units=units, compat=cfg.analysis.compat)
+                ps = iitcore.phi_structure(substrates[s.system], s.state, units=units, formalism=formalisms[s.formalism])
                 assert bool(st["computed"].values[k])
                 assert float(st["big_phi"].values[k]) == pytest.approx(ps.big_phi, abs=1e-12)
                 assert int(st["n_distinctions"].values[k]) == len(ps.distinctions)

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import iitcore
-from iitcore.sia import COMPAT_MODES
 from iitcore.mechanism_mip import searched_cause_mip, searched_effect_mip, tabulated_mip
 from iitcore.mechanism_partitions import parts_of_row, partition_table, purview_assignments, row_of
 from iitcore.partitions import direction_bits, set_partition_key, set_partition_labels
@@ -44,7 +43,10 @@ def random_substrate(n: int, seed: int, density: float, deterministic: bool, coa
         return iitcore.Substrate.from_tpm(tpm, cm)
 
 
-def mip(system, cause, effect, info, compat, candidates):
+MIP_TIE_BREAKS = ("lexical", "enumeration")  # the formalism field that _resolve_ties follows
+
+
+def mip(system, cause, effect, info, mip_tie_break, candidates):
     """The MIP from ``sia.enumerated_candidates`` (every partition in enumeration
     order, the code before the search) or ``sia.searched_candidates``."""
     t_e = sia_module._unit_terms(system, "effect", effect)
@@ -54,7 +56,7 @@ def mip(system, cause, effect, info, compat, candidates):
     first_bad, keys, values = candidates(system, t_c, t_e, sel_c, sel_e)
     if first_bad is not None:
         return np.asarray(first_bad[1]), first_bad[0], [first_bad[0]], True
-    return sia_module._resolve_ties(system, keys, values, compat)
+    return sia_module._resolve_ties(system, keys, values, mip_tie_break)
 
 
 systems = st.tuples(
@@ -71,8 +73,8 @@ def _sizes_mostly_small(n: int, seed: int) -> int:
 
 
 @SETTINGS
-@given(systems, st.sampled_from(COMPAT_MODES))
-def test_system_search_equals_full_enumeration(params, compat):
+@given(systems, st.sampled_from(MIP_TIE_BREAKS))
+def test_system_search_equals_full_enumeration(params, mip_tie_break):
     n, seed, density, deterministic, coarse = params
     n = _sizes_mostly_small(n, seed)
     sub = random_substrate(n, seed, density, deterministic, coarse)
@@ -81,8 +83,8 @@ def test_system_search_equals_full_enumeration(params, compat):
     info = sia_module.intrinsic_information(system)
     assume(sia_module._strongly_connected(system.cm) and min(info.ii_cause, info.ii_effect) > 0)
     for cause, effect in product(info.cause_states[:2], info.effect_states[:2]):
-        ours = mip(system, cause, effect, info, compat, sia_module.searched_candidates)
-        full = mip(system, cause, effect, info, compat, sia_module.enumerated_candidates)
+        ours = mip(system, cause, effect, info, mip_tie_break, sia_module.searched_candidates)
+        full = mip(system, cause, effect, info, mip_tie_break, sia_module.enumerated_candidates)
         np.testing.assert_allclose(ours[0], full[0], rtol=1e-12, atol=1e-13)
         assert ours[1:] == full[1:]  # the MIP key, the tied MIPs, the early-stop flag
 
@@ -209,8 +211,8 @@ def test_seven_unit_phi_structure():
     # (relations may differ: the null SIA's congruence filter takes the first tied system states)
 
 
-@pytest.mark.parametrize("compat", COMPAT_MODES)
-def test_reference_networks_searched_as_enumerated(compat, monkeypatch):
+@pytest.mark.parametrize("formalism", ["iit4_2023", "pyphi-feature-iit4"])
+def test_reference_networks_searched_as_enumerated(formalism, monkeypatch):
     """Every reference network's SIA is the same whether its partitions are searched or enumerated."""
     from tests.reference import networks, substrate
 
@@ -219,9 +221,9 @@ def test_reference_networks_searched_as_enumerated(compat, monkeypatch):
             continue
         sub = substrate(net)
         monkeypatch.setattr(sia_module, "ENUMERATED_UNITS", 99)
-        enumerated = iitcore.sia(sub, net["state"], compat=compat).to_dict()
+        enumerated = iitcore.sia(sub, net["state"], formalism=formalism).to_dict()
         monkeypatch.setattr(sia_module, "ENUMERATED_UNITS", 1)
-        searched = iitcore.sia(sub, net["state"], compat=compat).to_dict()
+        searched = iitcore.sia(sub, net["state"], formalism=formalism).to_dict()
         for key in ("phi", "signed_phi", "phi_cause", "phi_effect", "normalized_phi"):
             assert searched[key] == pytest.approx(enumerated[key], rel=1e-12, abs=1e-13), (net["name"], key)
         for key in ("partition", "mip_search_shortcircuited", "cause_state", "effect_state"):
@@ -240,8 +242,8 @@ def test_dense_irreducible_systems_equal_full_enumeration(n, coarse):
     system = expand(sub, (0,) * n, tuple(range(n)))
     info = sia_module.intrinsic_information(system)
     cause, effect = info.cause_states[0], info.effect_states[0]
-    for compat in COMPAT_MODES:
-        ours = mip(system, cause, effect, info, compat, sia_module.searched_candidates)
-        full = mip(system, cause, effect, info, compat, sia_module.enumerated_candidates)
+    for mip_tie_break in MIP_TIE_BREAKS:
+        ours = mip(system, cause, effect, info, mip_tie_break, sia_module.searched_candidates)
+        full = mip(system, cause, effect, info, mip_tie_break, sia_module.enumerated_candidates)
         np.testing.assert_allclose(ours[0], full[0], rtol=1e-12, atol=1e-13)
         assert ours[1:] == full[1:]

@@ -17,7 +17,7 @@ PUBLISHED = json.loads((Path(__file__).parent / "data" / "findlay2024.json").rea
 @pytest.fixture(scope="module")
 def pqrs_results():
     target = make_target("findlay2024:pqrs")
-    return target, {compat: rep.target_states(target, compat) for compat in (rep.REFERENCE, rep.DEFAULT)}
+    return target, {formalism: rep.target_states(target, formalism) for formalism in (rep.REFERENCE, rep.DEFAULT)}
 
 
 def test_pqrs_states_in_the_reference_branch_as_the_paper_describes(pqrs_results):
@@ -59,7 +59,7 @@ def test_ring_figure_and_tables_for_a_small_ring_computer(tmp_path):
     target = make_target("random", {"n": 2, "k": 2, "self_loops": True}, 3)
     impl = implement(target, "ring_computer")
     state = impl.encode((1, 0))
-    found = iitcore.complexes(impl.substrate, state, compat=rep.REFERENCE)
+    found = iitcore.complexes(impl.substrate, state, formalism=rep.REFERENCE)
     picked = rep.ring_candidates_frame(impl, state, found)
     assert list(picked["candidate"][:4]) == ["T0/0 T1/0", "T0/1 T1/1", "T0/2 T1/2", "T0/3 T1/3"]
     assert (picked["isolated phi_s"][:4] == 2.0).all()  # a COPY ring of 2 units

@@ -32,7 +32,7 @@ families:
       - kind: ring_computer
 analysis:
   levels: [phi_s, complexes, phi_structure]
-  compat: pyphi-feature-iit4
+  formalism: pyphi-feature-iit4
   candidates: isolated
   max_size: 4
   structure_max_size: 4
@@ -52,7 +52,7 @@ families:
         params: {seed: 2}
 analysis:
   levels: [phi_s, complexes, phi_structure]
-  compat: pyphi-feature-iit4
+  formalism: pyphi-feature-iit4
 execution:
   batch_size: 50
 """
@@ -76,14 +76,14 @@ def test_isolated_study_equals_iitcore_and_audits_the_ring_computer(tmp_path):
     ring = next(s for s in gen.systems if s.kind == "ring_computer")
     assert int(systems["settle"].sel(system=ring.id)) == 3
     for i, s in enumerate(gen.states):
-        expected = iitcore.complexes(substrates[s.system], s.state, 4, compat=cfg.analysis.compat, candidates="isolated")
+        expected = iitcore.complexes(substrates[s.system], s.state, 4, formalism=cfg.analysis.formalism_values()[0], candidates="isolated")
         rows = np.flatnonzero(cx["state_index"].values == i)
         stored = {tuple(json.loads(str(cx["units"].values[k]))): k for k in rows}
         assert sorted(stored) == sorted(c.units for c in expected) and stored
         for c in expected:
             k = stored[c.units]
             assert float(cx["phi"].values[k]) == pytest.approx(c.phi, abs=1e-12)
-            ps = isolated_phi_structure(substrates[s.system], s.state, c.units, compat=cfg.analysis.compat)
+            ps = isolated_phi_structure(substrates[s.system], s.state, c.units, formalism=cfg.analysis.formalism_values()[0])
             assert float(structures["big_phi"].values[k]) == pytest.approx(ps.big_phi, abs=1e-12)
     ring_rows = [k for k in range(cx.sizes["complex"]) if str(cx["system"].values[k]) == ring.id]
     assert any(float(cx["phi"].values[k]) == pytest.approx(2.0) for k in ring_rows)  # the rings of 2 COPY units
@@ -116,6 +116,6 @@ def test_findlay_targets_in_a_study_get_the_replication_section(tmp_path):
 
 
 def test_isolated_needs_gates(tmp_path):
-    config = write(tmp_path, "bad", EMBEDDED.replace("  compat: pyphi-feature-iit4", "  candidates: isolated"))
+    config = write(tmp_path, "bad", EMBEDDED.replace("  formalism: pyphi-feature-iit4", "  candidates: isolated"))
     with pytest.raises(ConfigError, match="analysis.candidates.*wxyz.*given only as tables"):
         generate_study(load_config(config), str(config))

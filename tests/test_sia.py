@@ -22,9 +22,9 @@ def _cut(matrix) -> list[list[int]]:
 
 @pytest.mark.parametrize("net", NETWORKS, ids=lambda n: n["name"])
 def test_sia_matches_reference_branch(net):
-    """compat='pyphi-feature-iit4' reproduces every recorded SIA field."""
+    """formalism='pyphi-feature-iit4' reproduces every recorded SIA field."""
     ref = net["results"]["sia"]
-    res = sia(substrate(net), net["state"], compat=FEAT)
+    res = sia(substrate(net), net["state"], formalism=FEAT)
     assert close(res.phi, max(ref["phi_s"], 0.0))
     assert res.is_positive == ref["is_positive"]
     if ref["is_null_sia"]:
@@ -121,7 +121,7 @@ def test_rule110_state_tie_modes():
     """Spec 9.4 / reference caveat 3: tied cause states give 2.0 (R-main search) or 1.0 (R-feat)."""
     s = substrate(network("pyphi_rule110"))
     assert sia(s, (0, 0, 0)).phi == pytest.approx(2.0)
-    assert sia(s, (0, 0, 0), compat=FEAT).phi == pytest.approx(1.0)
+    assert sia(s, (0, 0, 0), formalism=FEAT).phi == pytest.approx(1.0)
 
 
 def test_grid3_lexical_mip_tie_break():
@@ -130,7 +130,7 @@ def test_grid3_lexical_mip_tie_break():
     main = sia(s, (0, 0, 0))
     assert main.phi == pytest.approx(0.024665907374197056, abs=1e-12)
     assert set(main.partition.severed_edges) == {(2, 0), (2, 1)}
-    assert set(sia(s, (0, 0, 0), compat=FEAT).partition.severed_edges) == {(0, 1), (0, 2)}
+    assert set(sia(s, (0, 0, 0), formalism=FEAT).partition.severed_edges) == {(0, 1), (0, 2)}
 
 
 def test_dual_and_xor_pairs():

@@ -74,7 +74,8 @@ def test_the_stored_plan_is_the_plan_the_planner_makes(finished):
     cfg_path, store_path = finished
     cfg = load_config(cfg_path)
     gen = generate_study(cfg)
-    ctx = Context({s.id: s.substrate for s in gen.systems}, tuple((s.system, s.state) for s in gen.states), cfg.analysis.compat)
+    ctx = Context({s.id: s.substrate for s in gen.systems}, tuple((s.system, s.state) for s in gen.states),
+                  {f.label: f for f in cfg.analysis.formalism_values()}, tuple(s.formalism for s in gen.states))
     fresh = plan_states(LocalExecutor(), ctx, list(cfg.analysis.levels), cfg.analysis.max_size, cfg.execution.batch_size)
     stored = Store.open(store_path, mode="r").plan(cfg.execution.batch_size)
     assert stored.states == fresh.states and stored.row_units == fresh.row_units

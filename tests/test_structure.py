@@ -33,9 +33,9 @@ CASES = _cases()
 
 
 @lru_cache(maxsize=None)
-def computed(name: str, key: str, compat: str) -> iitcore.PhiStructure:
+def computed(name: str, key: str, formalism: str) -> iitcore.PhiStructure:
     net = network(name)
-    return phi_structure(substrate(net), net["state"], net["results"][key]["nodes"], compat=compat)
+    return phi_structure(substrate(net), net["state"], net["results"][key]["nodes"], formalism=formalism)
 
 
 def _choice(side) -> tuple[list[int], list[int]]:
@@ -58,7 +58,7 @@ def _assert_totals(res: iitcore.PhiStructure, ref: dict) -> None:
 # ------------------------------------------------------------- reference
 @pytest.mark.parametrize(("name", "key"), CASES, ids=[f"{n}-{k}" for n, k in CASES])
 def test_phi_structure_matches_reference_branch(name, key):
-    """compat='pyphi-feature-iit4' reproduces the recorded Phi-structure."""
+    """formalism='pyphi-feature-iit4' reproduces the recorded Phi-structure."""
     ref = network(name)["results"][key]
     res = computed(name, key, FEAT)
     assert list(res.units) == ref["nodes"]
@@ -213,7 +213,7 @@ def test_relabelled_copy_has_the_same_structure(name, key):
     random.Random(n).shuffle(perm)  # new unit i is old unit perm[i]
     new_of = {old: new for new, old in enumerate(perm)}
     state = [net["state"][old] for old in perm]
-    res = phi_structure(substrate(net).relabel(perm), state, sorted(new_of[u] for u in original.units), compat=FEAT)
+    res = phi_structure(substrate(net).relabel(perm), state, sorted(new_of[u] for u in original.units), formalism=FEAT)
 
     def mapped(units):
         return tuple(sorted(new_of[u] for u in units))
@@ -314,7 +314,7 @@ def test_reuses_a_given_sia_and_rejects_a_foreign_one():
     with pytest.raises(ValueError):
         phi_structure(s, (1, 0, 0), units=[1, 2], sia_result=given)
     with pytest.raises(ValueError):
-        phi_structure(s, (1, 0, 0), compat="nope")
+        phi_structure(s, (1, 0, 0), formalism="nope")
 
 
 def test_structure_of_a_system_inside_a_large_substrate():

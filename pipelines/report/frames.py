@@ -41,6 +41,8 @@ class StudyTables:
     comparisons: xr.Dataset
     structures: xr.Dataset | None
     distinctions: xr.Dataset | None
+    formalism: str  # the formalism this view of the store covers
+    formalisms: tuple[str, ...]  # every formalism the store holds
 
     def substrate(self, system: str) -> Substrate:
         return Substrate.from_dict(json.loads(str(self.systems["substrate"].sel(system=system).values)))
@@ -50,8 +52,10 @@ class StudyTables:
         return json.loads(str(self.systems[name].sel(system=system).values))
 
 
-def load(store: Store) -> StudyTables:
-    """A study store's tables; raise :class:`StoreError` if the study has not been derived yet."""
+def load(store: Store, formalism: str | None = None) -> StudyTables:
+    """A study store's tables under one ``formalism`` (a label; default: the store's first), renumbered
+    as if the store held only that formalism; raise :class:`StoreError` if the study has not been derived
+    yet or holds no such formalism."""
     store_path = store.path
     missing = [t for t in REQUIRED if not store.has_table(t)]
     if missing:
@@ -59,11 +63,42 @@ def load(store: Store) -> StudyTables:
             f"{store_path}: table(s) {', '.join(missing)} missing; finish the study first "
             f"(iitstudies run resumes it and derives complexes and comparisons)"
         )
-    optional = {t: store.table(t) if store.has_table(t) else None for t in ("structures", "distinctions")}
-    return StudyTables(
-        store.path, store.attrs, store.provenance,
-        *(store.table(t) for t in REQUIRED), **optional,
-    )
+    tables = {t: store.table(t) if store.has_table(t) else None for t in (*REQUIRED, "structures", "distinctions")}
+    labels = tuple(dict.fromkeys(str(x) for x in tables["states"]["formalism"].values))
+    chosen = labels[0] if formalism is None and labels else formalism
+    if chosen not in labels:
+        raise StoreError(f"{store_path}: no formalism {formalism!r} in the store; it holds {', '.join(labels)}")
+    return StudyTables(store.path, store.attrs, store.provenance, **_restrict(tables, chosen), formalism=chosen,
+                       formalisms=labels)
+
+
+def _restrict(tables: dict[str, xr.Dataset | None], label: str) -> dict[str, xr.Dataset | None]:
+    """The rows of every table under formalism ``label``; states and complexes renumbered from 0."""
+    st, cx = tables["states"], tables["complexes"]
+    keep_state = np.flatnonzero(st["formalism"].values == label)
+    keep_cx = np.flatnonzero(cx["formalism"].values == label)
+    new_state = np.full(st.sizes["state"], -1, dtype=np.int64)
+    new_state[keep_state] = np.arange(len(keep_state))
+    new_cx = np.full(cx.sizes["complex"], -1, dtype=np.int64)
+    new_cx[keep_cx] = np.arange(len(keep_cx))
+    out: dict[str, xr.Dataset | None] = {"systems": tables["systems"]}
+    out["states"] = st.isel(state=keep_state).assign_coords(state=np.arange(len(keep_state)))
+    cx = cx.isel(complex=keep_cx, state=keep_state)
+    out["complexes"] = cx.assign(state_index=("complex", new_state[cx["state_index"].values])).assign_coords(
+        complex=np.arange(len(keep_cx)), state=np.arange(len(keep_state)))
+    cmp = tables["comparisons"]
+    keep_cmp = np.flatnonzero(cmp["formalism"].values == label)
+    out["comparisons"] = cmp.isel(comparison=keep_cmp).assign_coords(comparison=np.arange(len(keep_cmp)))
+    sts, dist = tables["structures"], tables["distinctions"]
+    out["structures"] = None if sts is None else sts.isel(complex=keep_cx).assign_coords(complex=np.arange(len(keep_cx)))
+    if dist is None:
+        out["distinctions"] = None
+    else:
+        keep_d = np.flatnonzero(dist["formalism"].values == label)
+        dist = dist.isel(distinction=keep_d)
+        out["distinctions"] = dist.assign(complex=("distinction", new_cx[dist["complex"].values])).assign_coords(
+            distinction=np.arange(len(keep_d)))
+    return out
 
 
 # ------------------------------------------------------------------ functional equivalence

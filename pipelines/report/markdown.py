@@ -35,9 +35,10 @@ def default_out_dir(store_path: str | Path) -> Path:
     return p.with_name(p.stem + "-report")
 
 
-def write_report(store: Store, out_dir: str | Path | None = None) -> Path:
-    """Write the report of a finished study store; returns the path of ``report.md``."""
-    t = frames.load(store)
+def write_report(store: Store, out_dir: str | Path | None = None, formalism: str | None = None) -> Path:
+    """Write the report of a finished study store under one ``formalism`` (a label; default: the store's
+    first); returns the path of ``report.md``."""
+    t = frames.load(store, formalism)
     out = Path(out_dir) if out_dir is not None else default_out_dir(store.path)
     out.mkdir(parents=True, exist_ok=True)
     audit = frames.audit_frame(t)
@@ -372,7 +373,7 @@ def _replication(t: StudyTables, sf: pd.DataFrame, cxf: pd.DataFrame) -> list[st
         return []
     analysis = t.provenance.get("config", {}).get("analysis", {})
     lines = ["## Replication of Findlay et al. 2024", "",
-             f"Formalism `{analysis.get('compat', '?')}`, candidates `{analysis.get('candidates', 'embedded')}` (the paper: "
+             f"Formalism `{t.formalism}`, candidates `{analysis.get('candidates', 'embedded')}` (the paper: "
              "`pyphi-feature-iit4`, isolated hand-picked candidates). Cells: complex phi_s / Phi; ratio: the target's "
              "largest Phi over the implementation's largest per-complex Phi. The published values beside ours: "
              "`docs/replication/` (`python -m pipelines.report.replication`).", ""]
@@ -429,6 +430,10 @@ def _markdown(
     L = [f"# Study report: {t.attrs.get('study')}", ""]
     if cfg.get("description"):
         L += [f"_{cfg['description']}_", ""]
+    others = [f for f in t.formalisms if f != t.formalism]
+    L += [f"Formalism: `{t.formalism}` (every field in the provenance, `formalisms`)."
+          + (f" The store also holds {', '.join(f'`{f}`' for f in others)}: "
+             f"`iitstudies report {t.path} --formalism LABEL` writes the report under another." if others else ""), ""]
     L += ["## Findings", "", *(f"- {n}" for n in notes), "", "What IIT and the published analysis lead us to "
           "expect, against what this store shows (a mismatch is reported, never tuned away):", "", _md(expect), "",
           *(f"- {d}" for d in _differences(t, expect, pairs, cxf)), ""]

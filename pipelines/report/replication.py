@@ -73,34 +73,34 @@ def _structure_summary(structure: iitcore.PhiStructure, labels: Sequence[str]) -
     }
 
 
-def analyse_state(substrate: iitcore.Substrate, state: tuple[int, ...], compat: str) -> StateResult:
+def analyse_state(substrate: iitcore.Substrate, state: tuple[int, ...], formalism: str) -> StateResult:
     """Every complex of ``state`` with its phi_s and Phi-structure summary."""
     try:
-        found = iitcore.complexes(substrate, state, compat=compat)
+        found = iitcore.complexes(substrate, state, formalism=formalism)
     except iitcore.StateUnreachableError:
         return StateResult(state, None, None)
     rows = []
     for c in found:
-        structure = iitcore.phi_structure(substrate, state, c.units, compat=compat)
+        structure = iitcore.phi_structure(substrate, state, c.units, formalism=formalism)
         rows.append({"complex": c.labels, "units": list(c.units), "phi_s": c.phi, **_structure_summary(structure, substrate.labels)})
     return StateResult(state, rows, found)
 
 
-def target_states(target: Target, compat: str) -> list[StateResult]:
-    return [analyse_state(target.substrate, tuple(int(b) for b in s), compat) for s in all_states(target.n)]
+def target_states(target: Target, formalism: str) -> list[StateResult]:
+    return [analyse_state(target.substrate, tuple(int(b) for b in s), formalism) for s in all_states(target.n)]
 
 
 def states_frame(name: str, results: dict[str, list[StateResult]]) -> pd.DataFrame:
     """One row per (state, formalism, complex); unreachable states as one undefined row."""
     rows = []
-    for compat, per_state in results.items():
+    for formalism, per_state in results.items():
         for r in per_state:
             if r.complexes is None:
-                rows.append({"target": name, "state": bits(r.state), "formalism": compat, "complex": "undefined (unreachable)"})
+                rows.append({"target": name, "state": bits(r.state), "formalism": formalism, "complex": "undefined (unreachable)"})
             elif not r.complexes:
-                rows.append({"target": name, "state": bits(r.state), "formalism": compat, "complex": "none"})
+                rows.append({"target": name, "state": bits(r.state), "formalism": formalism, "complex": "none"})
             for c in r.complexes or []:
-                rows.append({"target": name, "state": bits(r.state), "formalism": compat,
+                rows.append({"target": name, "state": bits(r.state), "formalism": formalism,
                              **{k: v for k, v in c.items() if k not in ("units", "mechanisms")}})
     return pd.DataFrame(rows)
 
@@ -156,7 +156,7 @@ def showcase_rows(name: str, target: Target, published: dict[str, Any]) -> list[
     """Quantity, ours, published, agreement for the showcase state (reference-branch formalism)."""
     pub = published["networks"][name]["showcase"]
     state = tuple(pub["state"])
-    found = iitcore.complexes(target.substrate, state, compat=REFERENCE)
+    found = iitcore.complexes(target.substrate, state, formalism=REFERENCE)
     lab = target.labels
     rows: list[dict[str, Any]] = []
 
@@ -173,7 +173,7 @@ def showcase_rows(name: str, target: Target, published: dict[str, Any]) -> list[
         wanted = [{**pub, "units": pub["complex"]}]
     for c, want in zip(found, wanted):
         who = "".join(want["units"])
-        structure = iitcore.phi_structure(target.substrate, state, c.units, compat=REFERENCE)
+        structure = iitcore.phi_structure(target.substrate, state, c.units, formalism=REFERENCE)
         add(f"{who} phi_s", c.phi, want["phi_s"], 1e-9)
         add(f"{who} normalised phi_s", c.sia.normalized_phi, want["normalized_phi_s"], 1e-9)
         if "mip_parts" in want:
@@ -231,11 +231,11 @@ def ring_candidates_frame(impl: Implementation, state: tuple[int, ...], found: i
     sub = impl.substrate
     rows = []
     picked = hand_picked(impl)
-    isolated = iitcore.evaluate_candidates(sub, state, picked, compat=REFERENCE, candidates="isolated")
-    embedded = iitcore.evaluate_candidates(sub, state, picked, compat=REFERENCE)
+    isolated = iitcore.evaluate_candidates(sub, state, picked, formalism=REFERENCE, candidates="isolated")
+    embedded = iitcore.evaluate_candidates(sub, state, picked, formalism=REFERENCE)
     for cand, iso, emb in zip(picked, isolated, embedded):
         units = sub.validate_units(cand)
-        structure = isolated_phi_structure(sub, state, cand, compat=REFERENCE) if iso.phi > 0 else None
+        structure = isolated_phi_structure(sub, state, cand, formalism=REFERENCE) if iso.phi > 0 else None
         rows.append({
             "candidate": " ".join(cand),
             "isolated phi_s": iso.phi,
@@ -254,7 +254,7 @@ def complexes_frame(impl: Implementation, state: tuple[int, ...], found: iitcore
     """Every embedded complex with its Phi-structure summary and the roles of its units."""
     rows = []
     for c in found:
-        structure = iitcore.phi_structure(impl.substrate, state, c.units, compat=REFERENCE)
+        structure = iitcore.phi_structure(impl.substrate, state, c.units, formalism=REFERENCE)
         rows.append({"complex": " ".join(impl.substrate.labels[u] for u in c.units), "size": len(c.units),
                      "roles": ", ".join(sorted({impl.unit_roles[u] for u in c.units})), "phi_s": c.phi,
                      **{k: v for k, v in _structure_summary(structure, impl.substrate.labels).items() if k != "mechanisms"}})
@@ -346,7 +346,7 @@ def target_section(name: str, published: dict[str, Any], out: Path) -> Section:
     """A target's showcase state beside the published values and its 16 states in both formalisms."""
     start = time.perf_counter()
     target = make_target(f"findlay2024:{name}")
-    results = {compat: target_states(target, compat) for compat in (REFERENCE, DEFAULT)}
+    results = {formalism: target_states(target, formalism) for formalism in (REFERENCE, DEFAULT)}
     states_frame(name, results).to_csv(out / f"{name}_states.csv", index=False)
     show = pd.DataFrame(showcase_rows(name, target, published))
     show.to_csv(out / f"{name}_showcase.csv", index=False)
@@ -386,7 +386,7 @@ def computer_section(kind: str, target_phi: float, out: Path) -> Section:
     impl = implement(target, kind)
     labels = impl.substrate.labels
     state = impl.encode(showcase)
-    found = iitcore.complexes(impl.substrate, state, compat=REFERENCE)
+    found = iitcore.complexes(impl.substrate, state, formalism=REFERENCE)
     cx = complexes_frame(impl, state, found)
     cx.to_csv(out / f"{kind}_complexes.csv", index=False)
     best = float(cx["Phi"].max()) if len(cx) else 0.0

@@ -37,9 +37,10 @@ def evaluate_unit(ctx: Context, rows: tuple[np.ndarray, list[Units]]) -> dict[st
         stop = start
         while stop < n and row_state[stop] == row_state[start]:
             stop += 1
-        substrate, state = ctx.substrate_of(int(row_state[start]))
-        results = iitcore.evaluate_candidates(substrate, state, list(row_units[start:stop]), compat=ctx.compat,
-                                              candidates=ctx.candidates)
+        index = int(row_state[start])
+        substrate, state = ctx.substrate_of(index)
+        results = iitcore.evaluate_candidates(substrate, state, list(row_units[start:stop]),
+                                              formalism=ctx.formalism_of(index), candidates=ctx.candidates)
         for i, res in zip(range(start, stop), results):
             if isinstance(res, iitcore.SIA):
                 fill_sia(cols, i, res)

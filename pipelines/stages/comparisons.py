@@ -1,4 +1,4 @@
-"""Stage ``comparisons``: each target versus its implementations, per target state, from the stored tables."""
+"""Stage ``comparisons``: each target versus its implementations, per target state and formalism, from the stored tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from pipelines.schema import COMPARISONS, dataset, decode_units
+from pipelines.schema import COMPARISONS, dataset, decode_units, formalism_coord
 from pipelines.store import Store
 
 TOL_ABS, TOL_REL = 1e-9, 1e-7
@@ -80,7 +80,7 @@ def _state_tied(cand: xr.Dataset, cx: xr.Dataset) -> np.ndarray:
 
 
 def compare_systems(store: Store) -> int:
-    """Target versus implementation per target state; writes ``comparisons``."""
+    """Target versus implementation per target state, under each formalism; writes ``comparisons``."""
     sy = store.table("systems")
     states = store.table("states")
     cx = store.table("complexes")
@@ -88,22 +88,24 @@ def compare_systems(store: Store) -> int:
     dist = store.table("distinctions") if store.has_table("distinctions") else None
     state_tied = _state_tied(store.table("candidates"), cx)
     index = {
-        (str(s), str(t), int(p)): i
-        for i, (s, t, p) in enumerate(zip(states["system"].values, states["target_state"].values, states["phase"].values))
+        (str(f), str(s), str(t), int(p)): i
+        for i, (f, s, t, p) in enumerate(zip(states["formalism"].values, states["system"].values,
+                                             states["target_state"].values, states["phase"].values))
     }
     summary = cx[["n_complexes", "max_phi"]]
     out: dict[str, list[Any]] = {k: [] for k in COMPARISONS.columns}
+    formalisms: list[str] = []
     for s, kind, target, tu, ok in zip(
         sy["system"].values, sy["kind"].values, sy["target"].values, sy["target_units"].values, sy["verified"].values
     ):
         if str(kind) == "target":
             continue
         inverse = inverse_units(json.loads(str(tu)))
-        for (sys_id, ts, phase), t_i in index.items():
+        for (f, sys_id, ts, phase), t_i in index.items():
             if sys_id != str(target) or phase != 0:
                 continue
-            phases = [i for (x, y, _), i in index.items() if x == str(s) and y == ts]
-            i0 = index[(str(s), ts, 0)]
+            phases = [i for (g, x, y, _), i in index.items() if g == f and x == str(s) and y == ts]
+            i0 = index[(f, str(s), ts, 0)]
             t_cx = sorted(_complex_sets(cx, t_i))
             i_cx = sorted(
                 (tuple(sorted(inverse[u] for u in units)) if set(units) <= inverse.keys() else (), phi, k)
@@ -115,6 +117,7 @@ def compare_systems(store: Store) -> int:
             same_st = _same_structures(
                 st, dist, [k for *_, k in t_cx], [k for *_, k in i_cx], inverse, state_tied
             ) if same else "false"
+            formalisms.append(f)
             out["implementation"].append(str(s))
             out["kind"].append(str(kind))
             out["target"].append(str(target))
@@ -128,5 +131,5 @@ def compare_systems(store: Store) -> int:
             out["same_complexes"].append(bool(same))
             out["same_structures"].append(same_st)
             out["phenomenally_equivalent"].append(bool(same and same_st in ("true", "up to ties")))
-    store.write_table("comparisons", dataset(COMPARISONS, out))
+    store.write_table("comparisons", dataset(COMPARISONS, out, formalism_coord("comparison", formalisms)))
     return len(out["implementation"])

@@ -14,7 +14,7 @@ import xarray as xr
 
 import iitcore
 from pipelines.hashing import canonical_json
-from pipelines.schema import COMPLEXES, dataset, decode_units
+from pipelines.schema import COMPLEXES, dataset, decode_units, formalism_coord
 from pipelines.store import Store
 from pipelines.work import Context
 
@@ -26,13 +26,17 @@ class StoredCandidate:
     units: tuple[int, ...]
     phi: float
     row: int
+    unresolved_tie: str | None = None
 
 
 def _by_state(cand: xr.Dataset, n_states: int) -> list[list[StoredCandidate]]:
     out: list[list[StoredCandidate]] = [[] for _ in range(n_states)]
     units, phi, state = cand["units"].values, cand["phi"].values, cand["state_index"].values
+    unresolved = cand["unresolved_tie"].values
     for row in np.flatnonzero(cand["reachable"].values):
-        out[int(state[row])].append(StoredCandidate(decode_units(units[row]), float(phi[row]), int(row)))
+        out[int(state[row])].append(
+            StoredCandidate(decode_units(units[row]), float(phi[row]), int(row), str(unresolved[row]) or None)
+        )
     return out
 
 
@@ -43,9 +47,9 @@ def count_complexes(store: Store) -> int:
 def find_complexes(store: Store, ctx: Context) -> int:
     """Complexes of every analysed state from the stored candidates; writes ``complexes``.
 
-    Overlapping candidates tied in phi_s are resolved as the analysis mode's
-    reference does: by Phi (computed here, for the tied candidates only) in
-    ``iit4_2023``, by candidate order in ``pyphi-feature-iit4``."""
+    Each state under its formalism: overlapping candidates tied in phi_s are
+    resolved as it says (by Phi, computed here for the tied candidates only, or
+    by candidate order); candidates whose S1 tie stayed unresolved are no complexes."""
     if store.has_table("complexes"):
         return count_complexes(store)
     cand = store.table("candidates")
@@ -55,15 +59,17 @@ def find_complexes(store: Store, ctx: Context) -> int:
     per_state: dict[str, list[Any]] = {"n_complexes": [], "max_phi": [], "whole_phi": [], "exclusion": []}
     for i, evaluated in enumerate(_by_state(cand, len(ctx.states))):
         substrate, state = ctx.substrate_of(i)
-        big_phi = iitcore.big_phi_of(substrate, state, ctx.compat, ctx.candidates) if ctx.compat == "iit4_2023" else None
-        result = iitcore.exclusion(evaluated, big_phi)
+        f = ctx.formalism_of(i)
+        result = iitcore.exclusion(evaluated, iitcore.big_phi_of(substrate, state, f, ctx.candidates), formalism=f)
         found = sorted(result.complexes, key=lambda c: (-c.phi, c.units))
         rows.extend((i, c) for c in found)
         whole = [e.phi for e in evaluated if len(e.units) == substrate.n]
         per_state["n_complexes"].append(len(found))
         per_state["max_phi"].append(found[0].phi if found else 0.0)
         per_state["whole_phi"].append(whole[0] if whole else np.nan)
-        per_state["exclusion"].append(canonical_json({k: v for k, v in result.to_dict().items() if k != "complexes"}))
+        per_state["exclusion"].append(
+            canonical_json({k: v for k, v in result.to_dict().items() if k not in ("complexes", "formalism")})
+        )
     store.write_table("complexes", dataset(COMPLEXES, {
         "state_index": [i for i, _ in rows],
         "system": [ctx.states[i][0] for i, _ in rows],
@@ -72,5 +78,5 @@ def find_complexes(store: Store, ctx: Context) -> int:
         "phi": [x.phi for _, x in rows],
         "candidate": [x.row for _, x in rows],
         **per_state,
-    }))
+    }, formalism_coord("complex", [ctx.state_formalisms[i] for i, _ in rows])))
     return len(rows)

@@ -155,7 +155,7 @@ def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
 def analysed_states(
     cfg: StudyConfig, systems: list[StudySystem], targets: dict[str, Any], impls: dict[str, Any]
 ) -> list[AnalysedState]:
-    """Every (system, state) pair to analyse, in system order."""
+    """Every (system, state) pair to analyse, in system order, once per formalism (formalisms outermost)."""
     families = {f.name: f for f in cfg.families}
     per_target = {
         t.id: target_states(families[s.family], t.substrate)
@@ -164,13 +164,14 @@ def analysed_states(
         for t in [targets[s.id]]
     }
     out: list[AnalysedState] = []
-    for s in systems:
-        for ts in per_target[s.target_id]:
-            if s.kind == "target":
-                out.append(AnalysedState(s.id, ts, ts, 0))
-                continue
-            impl = impls[s.id]
-            phases = impl.phase_states(ts) if cfg.analysis.phases == "all" else [impl.encode(ts)]
-            for phase, st in enumerate(phases):
-                out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase))
+    for f in cfg.analysis.formalism_values():
+        for s in systems:
+            for ts in per_target[s.target_id]:
+                if s.kind == "target":
+                    out.append(AnalysedState(s.id, ts, ts, 0, f.label))
+                    continue
+                impl = impls[s.id]
+                phases = impl.phase_states(ts) if cfg.analysis.phases == "all" else [impl.encode(ts)]
+                for phase, st in enumerate(phases):
+                    out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase, f.label))
     return out

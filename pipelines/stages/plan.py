@@ -22,15 +22,15 @@ LOG_EVERY_S = 10.0
 
 def plan_state(
     substrate: iitcore.Substrate, state: tuple[int, ...], levels: list[str], max_size: int | None,
-    candidates: str = "embedded",
+    formalism: iitcore.Formalism, candidates: str = "embedded",
 ) -> StatePlan:
-    """Candidates worth evaluating for one state (``candidates``: the analysis's embedded or isolated mode)."""
+    """Candidates worth evaluating for one state under ``formalism`` (``candidates``: embedded or isolated)."""
     if "complexes" in levels:
         try:
             if candidates == "isolated":
                 plan = plan_isolated(substrate, max_size)
             else:
-                plan = iitcore.plan_candidates(substrate, state, max_size=max_size)
+                plan = iitcore.plan_candidates(substrate, state, max_size=max_size, formalism=formalism)
         except iitcore.StateUnreachableError as exc:
             return StatePlan((), True, json.dumps({"unreachable": str(exc)}))
         record = {k: v for k, v in plan.to_dict().items() if k != "candidates"}
@@ -45,7 +45,7 @@ def plan_state(
 def _plan_task(ctx: Context, job: tuple[int, list[str], int | None]) -> StatePlan:
     index, levels, max_size = job
     substrate, state = ctx.substrate_of(index)
-    return plan_state(substrate, state, levels, max_size, ctx.candidates)
+    return plan_state(substrate, state, levels, max_size, ctx.formalism_of(index), ctx.candidates)
 
 
 def plan_states(
@@ -80,6 +80,8 @@ def plan_key(ctx: Context, levels: list[str], max_size: int | None, batch_size: 
         "code": planner_code_hash(),
         "substrates": {name: sub.to_dict() for name, sub in sorted(ctx.substrates.items())},
         "states": ctx.states,
+        "formalisms": {label: f.to_dict() for label, f in sorted(ctx.formalisms.items())},
+        "state_formalisms": ctx.state_formalisms,
         "candidates": ctx.candidates,
         "levels": levels,
         "max_size": max_size,

@@ -23,7 +23,7 @@ def structure_batch(ctx: Context, jobs: list[Job]) -> list[iitcore.PhiStructure]
     for index, units in jobs:
         substrate, state = ctx.substrate_of(index)
         structure = isolated_phi_structure if ctx.candidates == "isolated" else iitcore.phi_structure
-        out.append(structure(substrate, state, units, compat=ctx.compat))
+        out.append(structure(substrate, state, units, formalism=ctx.formalism_of(index)))
     return out
 
 
@@ -42,7 +42,9 @@ def compute_structures(executor: Executor, store: Store, ctx: Context, cfg: Stud
     results = []
     for b, structures in executor.map(structure_batch, ctx, [[job for _, job in batch] for batch in batches], "phi-structures"):
         results.extend((k, ps) for (k, _), ps in zip(batches[b], structures))
-    structures_ds, distinctions_ds = structure_tables(cx.sizes["complex"], sorted(results, key=lambda r: r[0]))
+    structures_ds, distinctions_ds = structure_tables(
+        [str(x) for x in cx["formalism"].values], sorted(results, key=lambda r: r[0])
+    )
     store.write_table("distinctions", distinctions_ds)
     store.write_table("structures", structures_ds)
     return len(rows)
