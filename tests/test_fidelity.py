@@ -73,3 +73,13 @@ def test_noisy_computer_is_only_approximately_equivalent() -> None:
     assert rec["summary"].startswith("approximately equivalent (fidelity ")
     assert noisy.id != computer.id and not noisy.substrate.is_deterministic
     assert 0 < rec["fidelity"]["mean"] < 1 and rec["fidelity"]["min_low"] <= rec["fidelity"]["min"]
+
+
+def test_noisy_target_gets_a_noisy_computer_of_its_noise_free_map() -> None:
+    target = make_target("dense", {"n": 2, "noise": 0.01}, seed=3)
+    computer = implement(target, "computer", gate_noise=0.01)
+    assert computer.target_id == target.id and computer.params == {"gate_noise": 0.01}
+    assert computer.verification["equivalent"] == "approximate"
+    assert computer.verification["noise_free"]["equivalent"] is True
+    exact_free = implement(make_target("dense", {"n": 2}, seed=3), "computer")
+    assert computer.id != exact_free.id and computer.substrate.inputs == exact_free.substrate.inputs

@@ -12,13 +12,22 @@ from typing import Any
 
 from pipelines.families.computer import implement_computer, wiring_fingerprint
 from pipelines.families.errors import FamilyError, VerificationError
+from pipelines.families.fidelity import noise_free, noisy_implementation
 from pipelines.families.relabel import implement_copy
 from pipelines.families.targets import RECIPES, Target, make_target, reference_networks
 from pipelines.families.unfolding import implement_unfolding
 from pipelines.families.verify import Implementation, verify
 
+
+def _computer(target: Target, gate_noise: float = 0.0) -> Implementation:
+    """The computer; with ``gate_noise`` > 0 its gates flip (approximately equivalent, fidelity recorded)."""
+    if not gate_noise:
+        return implement_computer(target)
+    return noisy_implementation(implement_computer(noise_free(target)), target, float(gate_noise))
+
+
 _BUILDERS: dict[str, tuple[Callable[..., Implementation], tuple[str, ...]]] = {
-    "computer": (implement_computer, ()),
+    "computer": (_computer, ("gate_noise",)),
     "unfolding": (implement_unfolding, ("horizon",)),
     "copy": (implement_copy, ("permutation", "seed")),
 }

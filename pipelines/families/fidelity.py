@@ -27,7 +27,7 @@ from pipelines.families.errors import FamilyError
 from pipelines.families.ids import content_id
 from pipelines.families.reachability import state_index
 from pipelines.families.simulate import Stepper, all_states
-from pipelines.families.targets import Target
+from pipelines.families.targets import Target, make_target
 from pipelines.families.verify import Implementation
 from pipelines.stats import wilson
 
@@ -158,11 +158,26 @@ def fidelity(impl: Implementation, target: Target, *, samples: int = SAMPLES, se
                     np.array([i.low for i in intervals]), np.array([i.high for i in intervals]), reg_hits / samples)
 
 
+def noise_free(target: Target) -> Target:
+    """The deterministic target a noisy one was made from (its recipe with ``noise`` 0)."""
+    if target.deterministic:
+        return target
+    if not target.params.get("noise"):
+        raise FamilyError(f"target {target.id} is probabilistic by recipe; a noisy implementation needs a map f")
+    return make_target(target.recipe, {**target.params, "noise": 0.0}, target.seed)
+
+
 def noisy_implementation(impl: Implementation, target: Target, epsilon: float, *, samples: int = SAMPLES,
                          seed: int = 0) -> Implementation:
-    """The implementation with gate noise ``epsilon``, its fidelity as its (approximate) verification record."""
-    noisy = add_gate_noise(impl, epsilon)
-    fid = fidelity(noisy, target, samples=samples, seed=seed)
+    """The implementation with gate noise ``epsilon``, its fidelity as its (approximate) verification record.
+
+    ``impl`` implements the noise-free map of ``target`` (``target`` itself, or
+    the deterministic target a noisy one was made from); the result belongs to ``target``.
+    """
+    base = noise_free(target)
+    noisy = replace(add_gate_noise(impl, epsilon), target_id=target.id)
+    noisy = replace(noisy, id=content_id(impl.kind, {"target": target.id, "kind": impl.kind, "params": noisy.params}))
+    fid = fidelity(noisy, base, samples=samples, seed=seed)
     record = {
         "verified": False,
         "equivalent": "approximate",
