@@ -49,7 +49,8 @@ UP_TO_TIES = "phenomenally equivalent up to ties"
 NOT_EQUIVALENT = "not phenomenally equivalent"
 CATEGORIES = (EQUIVALENT, UP_TO_TIES, NOT_EQUIVALENT, BOTH_EMPTY, UNDEFINED)
 
-CLAIM_COLUMNS = ["formalism", "claim", "statement", "secondary", "unit", "k", "N", "excluded", "proportion",
+COMPUTER_KINDS = ("computer", "ring_computer")  # implementations the computer claims are about
+CLAIM_COLUMNS = ["formalism", "kind", "claim", "statement", "secondary", "unit", "k", "N", "excluded", "proportion",
                  "ci_low", "ci_high", "holds", "detail"]
 
 
@@ -78,11 +79,11 @@ def _signature(cx: pd.DataFrame | None) -> tuple[tuple[Any, ...], ...]:
     ))
 
 
-def _row(formalism: str, claim: str, statement: str, unit: str, k: int, n: int, excluded: str,
-         detail: str = "", secondary: bool = False, holds: str | None = None) -> dict[str, Any]:
+def _row(formalism: str, kind: str, claim: str, statement: str, unit: str, k: int, n: int, excluded: str,
+         detail: str = "", secondary: bool = False) -> dict[str, Any]:
     p = wilson(k, n)
-    verdict = holds if holds is not None else ("undefined" if n == 0 else ("yes" if k == n else "no"))
-    return {"formalism": formalism, "claim": claim, "statement": statement, "secondary": secondary, "unit": unit,
+    verdict = "undefined" if n == 0 else ("yes" if k == n else "no")
+    return {"formalism": formalism, "kind": kind, "claim": claim, "statement": statement, "secondary": secondary, "unit": unit,
             "k": k, "N": n, "excluded": excluded, "proportion": p.value, "ci_low": p.low, "ci_high": p.high,
             "holds": verdict, "detail": detail}
 
@@ -146,20 +147,20 @@ def claim_one_complex(states: pd.DataFrame, complexes: pd.DataFrame,
             k += whole
         rate = wilson(one_any, defined_any)
         detail = f"one complex in {rate.text()} of all reachable target states"
-        rows.append(_row(formalism, "i", "the target is one complex in its showcase state", "targets", k, n,
+        rows.append(_row(formalism, "target", "i", "the target is one complex in its showcase state", "targets", k, n,
                          _excluded({"showcase states unreachable": unreachable}), detail))
     return rows
 
 
 def _computer_states(states: pd.DataFrame) -> pd.DataFrame:
-    return states[states["kind"] == "computer"]
+    return states[states["kind"].isin(COMPUTER_KINDS)]
 
 
 def claim_small_disjoint(states: pd.DataFrame, complexes: pd.DataFrame) -> list[dict[str, Any]]:
     """(ii) per formalism: computer states whose complexes are small, disjoint and match none of the target's."""
     groups = _by_state(complexes)
     rows = []
-    for formalism, g in _computer_states(states).groupby("formalism", sort=False):
+    for (formalism, kind), g in _computer_states(states).groupby(["formalism", "kind"], sort=False):
         k = n = 0
         largest: list[int] = []
         mapped_hits = too_big = overlapping = 0
@@ -184,7 +185,7 @@ def claim_small_disjoint(states: pd.DataFrame, complexes: pd.DataFrame) -> list[
         unreachable = int((~g["reachable"].astype(bool)).sum())
         detail = (f"largest computer complex: {median_iqr(largest).text()} units; {too_big} with a complex larger than "
                   f"the target, {overlapping} overlapping, {mapped_hits} with a complex mapping onto the target's")
-        rows.append(_row(formalism, "ii", "the computer's complexes are small, disjoint, none maps onto the target's",
+        rows.append(_row(formalism, kind, "ii", "the computer's complexes are small, disjoint, none maps onto the target's",
                          "computer states (all phases)", k, n, _excluded({"unreachable": unreachable}), detail))
     return rows
 
@@ -194,17 +195,18 @@ def phi_ratios(states: pd.DataFrame, complexes: pd.DataFrame) -> pd.DataFrame:
     groups = _by_state(complexes)
     rows = []
     comp = _computer_states(states)
-    for (formalism, system, target, ts), g in comp.groupby(["formalism", "system", "target", "target_state"], sort=False):
+    for (formalism, kind, system, target, ts), g in comp.groupby(
+            ["formalism", "kind", "system", "target", "target_state"], sort=False):
         reach = bool(g["reachable"].iloc[0])
         per_phase = [_largest_phi(groups.get((formalism, system, ts, p))) for p in g["phase"]]
         tcx = groups.get((formalism, target, ts, 0))
         rows.append({
-            "formalism": formalism, "n": int(g["n"].iloc[0]), "computer": system, "target": target,
+            "formalism": formalism, "kind": kind, "n": int(g["n"].iloc[0]), "computer": system, "target": target,
             "target_state": ts, "reachable": reach, "phases": len(per_phase),
             "computer_Phi": float("nan") if any(np.isnan(per_phase)) else max(per_phase),
             "target_Phi": _largest_phi(tcx), "target_has_complex": tcx is not None and len(tcx) > 0,
         })
-    df = pd.DataFrame(rows, columns=["formalism", "n", "computer", "target", "target_state", "reachable", "phases",
+    df = pd.DataFrame(rows, columns=["formalism", "kind", "n", "computer", "target", "target_state", "reachable", "phases",
                                      "computer_Phi", "target_Phi", "target_has_complex"])
     df["ratio"] = np.where(df["target_has_complex"] & (df["target_Phi"] > 0), df["computer_Phi"] / df["target_Phi"].where(df["target_Phi"] > 0), np.nan)
     return df
@@ -213,7 +215,7 @@ def phi_ratios(states: pd.DataFrame, complexes: pd.DataFrame) -> pd.DataFrame:
 def claim_phi_far_below(ratios: pd.DataFrame, far_below: float = FAR_BELOW) -> list[dict[str, Any]]:
     """(iii) per formalism: pairs where the computer's largest per-complex Phi is at most ``far_below`` x the target's."""
     rows = []
-    for formalism, g in ratios.groupby("formalism", sort=False):
+    for (formalism, kind), g in ratios.groupby(["formalism", "kind"], sort=False):
         reach = g[g["reachable"].astype(bool)]
         no_cx = reach[~reach["target_has_complex"] | ~(reach["target_Phi"] > 0)]
         missing = reach[reach["target_has_complex"] & reach["ratio"].isna() & (reach["target_Phi"] > 0)]
@@ -221,7 +223,7 @@ def claim_phi_far_below(ratios: pd.DataFrame, far_below: float = FAR_BELOW) -> l
         k = int((ok["ratio"] <= far_below).sum())
         detail = (f"ratio computer/target Phi: {median_iqr(ok['ratio']).text()}; computer Phi "
                   f"{median_iqr(ok['computer_Phi']).text()}; target Phi {median_iqr(ok['target_Phi']).text()}")
-        rows.append(_row(formalism, "iii", f"the computer's largest per-complex Phi is <= {far_below:g} x the target's",
+        rows.append(_row(formalism, kind, "iii", f"the computer's largest per-complex Phi is <= {far_below:g} x the target's",
                          "(computer, target state) pairs", k, len(ok),
                          _excluded({"unreachable": int((~g['reachable'].astype(bool)).sum()),
                                     "target without a complex (or Phi 0)": len(no_cx),
@@ -235,7 +237,7 @@ def claim_program_independent(states: pd.DataFrame, complexes: pd.DataFrame) -> 
     rows = []
     comp = _computer_states(states)
     comp = comp[comp["reachable"].astype(bool)]
-    for formalism, g in comp.groupby("formalism", sort=False):
+    for (formalism, kind), g in comp.groupby(["formalism", "kind"], sort=False):
         k = n = single = 0
         distinct: list[int] = []
         for _, grp in g.groupby(["n", "phase", "target_state"], sort=False):
@@ -248,7 +250,7 @@ def claim_program_independent(states: pd.DataFrame, complexes: pd.DataFrame) -> 
             k += len(sigs) == 1
             distinct.append(len(sigs))
         detail = f"distinct complex sets per group: {median_iqr(distinct).text()}"
-        rows.append(_row(formalism, "iv", "the computer's complexes do not depend on the program",
+        rows.append(_row(formalism, kind, "iv", "the computer's complexes do not depend on the program",
                          "(size, phase, target state) groups", k, n,
                          _excluded({"groups with one target only": single}), detail))
     return rows
@@ -258,13 +260,13 @@ def claim_phi_s_secondary(states: pd.DataFrame, complexes: pd.DataFrame) -> list
     """Secondary: computer states whose largest phi_s is below the target's (at the same target state)."""
     best = complexes.groupby(["formalism", "system", "target_state", "phase"])["phi_s"].max()
     rows = []
-    for formalism, g in _computer_states(states).groupby("formalism", sort=False):
+    for (formalism, kind), g in _computer_states(states).groupby(["formalism", "kind"], sort=False):
         reach = g[g["reachable"].astype(bool)]
         mine = np.array([best.get((formalism, s, ts, p), 0.0) for s, ts, p in zip(reach["system"], reach["target_state"], reach["phase"])])
         theirs = np.array([best.get((formalism, t, ts, 0), 0.0) for t, ts in zip(reach["target"], reach["target_state"])])
         k = int((mine < theirs).sum())
         detail = f"computer max phi_s {median_iqr(mine).text()}; target max phi_s {median_iqr(theirs).text()}"
-        rows.append(_row(formalism, "phi_s", "(secondary) the computer's largest phi_s is below the target's",
+        rows.append(_row(formalism, kind, "phi_s", "(secondary) the computer's largest phi_s is below the target's",
                          "computer states (all phases)", k, len(reach),
                          _excluded({"unreachable": len(g) - len(reach)}), detail, secondary=True))
     return rows
@@ -280,10 +282,11 @@ def claims(states: pd.DataFrame, complexes: pd.DataFrame, showcase: Mapping[str,
 
 
 def sensitivity(claim_rows: pd.DataFrame) -> pd.DataFrame:
-    """Which claims hold under which formalism: one row per claim, one column per formalism ('yes 12/12', ...)."""
+    """Which claims hold under which formalism: one row per (claim, kind), one column per formalism ('yes (12/12)')."""
     cell = claim_rows.assign(cell=claim_rows["holds"] + " (" + claim_rows["k"].astype(str) + "/" + claim_rows["N"].astype(str) + ")")
-    table = cell.pivot(index="claim", columns="formalism", values="cell")
-    order = [c for c in ("i", "ii", "iii", "iv", "phi_s") if c in table.index]
+    table = cell.pivot(index=["claim", "kind"], columns="formalism", values="cell")
+    rank = {c: i for i, c in enumerate(("i", "ii", "iii", "iv", "phi_s"))}
+    order = sorted(table.index, key=lambda ck: (rank.get(ck[0], len(rank)), ck[1]))
     return table.loc[order, list(dict.fromkeys(claim_rows["formalism"]))].reset_index()
 
 

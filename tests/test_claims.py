@@ -107,7 +107,7 @@ def test_sensitivity_table_lists_each_claim_per_formalism() -> None:
     st, cx, _ = world()
     both = [claims.claims(f, c, {"T1": "01"}) for f, c in (
         (st, cx), (st.assign(formalism="G"), cx.assign(formalism="G", Phi=np.where(cx["system"].str.startswith("C"), 0.1, cx["Phi"]))))]
-    table = claims.sensitivity(pd.concat(both)).set_index("claim")
+    table = claims.sensitivity(pd.concat(both)).set_index(["claim", "kind"])
     assert list(table.columns) == ["F", "G"]
-    assert table.loc["iii", "F"] == "no (3/4)" and table.loc["iii", "G"] == "yes (4/4)"
-    assert table.loc["i", "G"] == "yes (1/1)"
+    assert table.loc[("iii", "computer"), "F"] == "no (3/4)" and table.loc[("iii", "computer"), "G"] == "yes (4/4)"
+    assert table.loc[("i", "target"), "G"] == "yes (1/1)"
