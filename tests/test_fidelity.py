@@ -83,3 +83,10 @@ def test_noisy_target_gets_a_noisy_computer_of_its_noise_free_map() -> None:
     assert computer.verification["noise_free"]["equivalent"] is True
     exact_free = implement(make_target("dense", {"n": 2}, seed=3), "computer")
     assert computer.id != exact_free.id and computer.substrate.inputs == exact_free.substrate.inputs
+
+
+def test_noisy_implementation_phases_follow_the_nominal_trajectory() -> None:
+    target = make_target("dense", {"n": 2}, seed=3)
+    computer = implement(target, "computer")
+    noisy = implement(make_target("dense", {"n": 2, "noise": 0.05}, seed=3), "computer", gate_noise=0.05)
+    assert noisy.phase_states((1, 0)) == computer.phase_states((1, 0))

@@ -87,6 +87,7 @@ def add_gate_noise(impl: Implementation, epsilon: float) -> Implementation:
         id=content_id(impl.kind, {"target": impl.target_id, "kind": impl.kind, "params": params}),
         params=params,
         substrate=type(sub)(sub.inputs, tables, sub.labels),
+        nominal=impl.nominal or sub,
     )
 
 
