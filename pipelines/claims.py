@@ -18,7 +18,9 @@ Claims about the computer (the paper's, see ``docs/flagship/README.md``):
 
 - (i) the target is one complex in its showcase (pre-registered) state;
 - (ii) the computer's complexes are small (no larger than the target) and
-  disjoint, and none maps onto a complex of the target;
+  disjoint, and none maps onto a complex of the target (its units hold
+  exactly that complex's units and its phi_s is equal, the project's
+  ``same_complexes`` criterion);
 - (iii) the computer's largest per-complex Phi is far below the target's
   (ratio at most :data:`FAR_BELOW`, set before any data was seen);
 - (iv) the computer's complexes do not depend on the program: at the same
@@ -163,7 +165,7 @@ def claim_small_disjoint(states: pd.DataFrame, complexes: pd.DataFrame) -> list[
     for (formalism, kind), g in _computer_states(states).groupby(["formalism", "kind"], sort=False):
         k = n = 0
         largest: list[int] = []
-        mapped_hits = too_big = overlapping = 0
+        mapped_hits = same_units = too_big = overlapping = 0
         for system, target, ts, phase, size, reach in zip(g["system"], g["target"], g["target_state"], g["phase"],
                                                           g["n"], g["reachable"]):
             if not reach:
@@ -171,20 +173,26 @@ def claim_small_disjoint(states: pd.DataFrame, complexes: pd.DataFrame) -> list[
             n += 1
             cx = groups.get((formalism, system, ts, phase))
             tcx = groups.get((formalism, target, ts, 0))
-            target_sets = set() if tcx is None else {tuple(sorted(int(u) for u in us)) for us in tcx["units"]}
+            target_phi = {} if tcx is None else {
+                tuple(sorted(int(u) for u in us)): float(p) for us, p in zip(tcx["units"], tcx["phi_s"])}
             units = [] if cx is None else [tuple(int(u) for u in us) for us in cx["units"]]
             flat = [u for us in units for u in us]
             disjoint = len(flat) == len(set(flat))
             small = all(len(us) <= int(size) for us in units)
-            maps = cx is not None and any(m is not None and tuple(sorted(m)) in target_sets for m in cx["mapped"])
+            onto = [] if cx is None else [
+                (tuple(sorted(m)), float(p)) for m, p in zip(cx["mapped"], cx["phi_s"])
+                if m is not None and tuple(sorted(m)) in target_phi]
+            maps = any(np.isclose(p, target_phi[m], rtol=0, atol=1e-9) for m, p in onto)
             largest.append(max((len(us) for us in units), default=0))
             too_big += not small
             overlapping += not disjoint
+            same_units += bool(onto)
             mapped_hits += maps
             k += small and disjoint and not maps
         unreachable = int((~g["reachable"].astype(bool)).sum())
         detail = (f"largest computer complex: {median_iqr(largest).text()} units; {too_big} with a complex larger than "
-                  f"the target, {overlapping} overlapping, {mapped_hits} with a complex mapping onto the target's")
+                  f"the target, {overlapping} overlapping, {mapped_hits} with a complex mapping onto the target's "
+                  f"(units and phi_s; {same_units} with a complex on the units of one of the target's)")
         rows.append(_row(formalism, kind, "ii", "the computer's complexes are small, disjoint, none maps onto the target's",
                          "computer states (all phases)", k, n, _excluded({"unreachable": unreachable}), detail))
     return rows
@@ -238,9 +246,9 @@ def claim_program_independent(states: pd.DataFrame, complexes: pd.DataFrame) -> 
     comp = _computer_states(states)
     comp = comp[comp["reachable"].astype(bool)]
     for (formalism, kind), g in comp.groupby(["formalism", "kind"], sort=False):
-        k = n = single = 0
+        k = n = single = k0 = n0 = 0
         distinct: list[int] = []
-        for _, grp in g.groupby(["n", "phase", "target_state"], sort=False):
+        for (_, phase, _), grp in g.groupby(["n", "phase", "target_state"], sort=False):
             if grp["target"].nunique() < 2:
                 single += 1
                 continue
@@ -248,8 +256,11 @@ def claim_program_independent(states: pd.DataFrame, complexes: pd.DataFrame) -> 
                     zip(grp["system"], grp["target_state"], grp["phase"])}
             n += 1
             k += len(sigs) == 1
+            n0 += phase == 0
+            k0 += phase == 0 and len(sigs) == 1
             distinct.append(len(sigs))
-        detail = f"distinct complex sets per group: {median_iqr(distinct).text()}"
+        detail = (f"at the encoded state (phase 0): {wilson(k0, n0).text()}; "
+                  f"distinct complex sets per group: {median_iqr(distinct).text()}")
         rows.append(_row(formalism, kind, "iv", "the computer's complexes do not depend on the program",
                          "(size, phase, target state) groups", k, n,
                          _excluded({"groups with one target only": single}), detail))

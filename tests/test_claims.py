@@ -57,6 +57,7 @@ def world() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     # T2 has no complex anywhere, its copy none either; in 01 the computer's register {3} maps onto... nothing.
     cplx("C1", "10", 0, [3], 1.0, 2.0, mapped=(0,))  # register holding target unit 0: T1's complex is {0,1}, no match
     cplx("C1", "11", 0, [4], 1.0, 2.0, mapped=(0,))  # maps onto T1's monad {0} in 11
+    cplx("C1", "01", 0, [5, 6], 0.5, 1.0, mapped=(0, 1))  # on T1's complex's units, but a different phi_s
     return pd.DataFrame(st), pd.DataFrame(cx), pd.DataFrame(pairs)
 
 
@@ -87,6 +88,7 @@ def test_claims_and_denominators() -> None:
     # (ii): 7 reachable target states x 2 phases; C1 in 11 has a complex mapping onto T1's monad.
     assert rows.loc["ii", ["k", "N", "holds"]].tolist() == [13, 14, "no"]
     assert rows.loc["ii", "excluded"] == "2 unreachable"
+    assert "1 with a complex mapping onto the target's (units and phi_s; 2 with a complex on the units" in rows.loc["ii", "detail"]
     # (iii): only T1's 3 states with a complex of Phi 50 count; T1 11 has Phi 2 -> ratio 2.
     assert rows.loc["iii", ["k", "N", "holds"]].tolist() == [3, 4, "no"]
     assert "3 target without a complex" in rows.loc["iii", "excluded"]
@@ -94,8 +96,9 @@ def test_claims_and_denominators() -> None:
     r = ratios[(ratios["computer"] == "C1")].set_index("target_state")["ratio"]
     assert r["00"] == pytest.approx(4 / 50) and r["11"] == pytest.approx(4 / 2)
     # (iv): groups (n, phase, state) with both targets reachable: 3 states x 2 phases; C2's {11,12} has Phi 5 at
-    # phase 1 (program-dependent), and C1 has extra register complexes in 10 and 11 (11 is excluded: T2 unreachable).
-    assert rows.loc["iv", ["k", "N", "holds"]].tolist() == [2, 6, "no"]
+    # phase 1 (program-dependent), and C1 has extra complexes in 01, 10 and 11 (11 is excluded: T2 unreachable).
+    assert rows.loc["iv", ["k", "N", "holds"]].tolist() == [1, 6, "no"]
+    assert rows.loc["iv", "detail"].startswith("at the encoded state (phase 0): 1/3 ")
     assert rows.loc["iv", "excluded"] == "2 groups with one target only"
     # secondary phi_s: computer max phi_s 2 vs target 1.5 (T1) or none (T2): never below.
     assert rows.loc["phi_s", ["k", "N", "secondary"]].tolist() == [0, 14, True]
