@@ -64,9 +64,13 @@ def claim_tables(t: Any, far_below: float = claims.FAR_BELOW) -> ClaimTables:
     target_of = dict(zip(systems, (str(k) for k in sy["target"].values)))
     n_units = dict(zip(systems, (int(k) for k in sy["n_units"].values)))
     family = dict(zip(systems, (str(k) for k in sy["family"].values)))
+    noise = {s: float(json.loads(str(p)).get("noise", 0.0)) for s, p in zip(systems, sy["params"].values)}
+    def condition(labels: list[str], rows: list[str]) -> list[str]:
+        """Formalism label, with the target's noise level for noisy targets (their own column in every table)."""
+        return [f"{f}, noise {noise[target_of[s]]:g}" if noise[target_of[s]] else f for f, s in zip(labels, rows)]
     st_sys = [str(s) for s in st["system"].values]
     states = pd.DataFrame({
-        "formalism": _formalisms(st, len(st_sys), default),
+        "formalism": condition(_formalisms(st, len(st_sys), default), st_sys),
         "family": [family[s] for s in st_sys],
         "n": [n_units[target_of[s]] for s in st_sys],
         "system": st_sys,
@@ -94,7 +98,7 @@ def claim_tables(t: Any, far_below: float = claims.FAR_BELOW) -> ClaimTables:
     })
     impl = [str(s) for s in cmp["implementation"].values]
     reach = states[states["phase"] == 0].set_index(["formalism", "system", "target_state"])["reachable"]
-    pair_formalism = _formalisms(cmp, len(impl), default)
+    pair_formalism = condition(_formalisms(cmp, len(impl), default), impl)
     pairs = pd.DataFrame({
         "formalism": pair_formalism,
         "family": [family[s] for s in impl],
