@@ -2,10 +2,12 @@
 
     python benchmarks/bench_pipeline.py [--batch-size 200]
 
-Runs the compute stage (Dask batches streamed into a Zarr store) of a study of
-about 10,800 small candidates (reference networks of 5 and 6 units in every
-state, with relabelled copies), and prints a table: wall time, candidates/s,
-overhead per candidate against the direct loop, and 1 -> 2 worker scaling.
+Runs a study of about 10,800 small candidates (reference networks of 5 and 6
+units in every state, with relabelled copies) through ``run_study`` with the
+in-process executor and with Dask on 1 and 2 workers, timing its candidates
+stage (batches streamed into a Zarr store) through run_study's ``stage`` hook,
+and prints a table: wall time, candidates/s, overhead per candidate against the
+direct loop, and 1 -> 2 worker scaling.
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ import argparse
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import iitcore
-from pipelines.compute import Context
 from pipelines.config import LocalCluster, load_config
-from pipelines.cluster import connect
-from pipelines.execute import compute, plan_states
-from pipelines.plan import pack
-from pipelines.study import begin_run, open_or_create
-from pipelines.systems import analysed_states, generate
+from pipelines.executor import Executor, LocalExecutor, dask_executor
+from pipelines.stages.generate import generate_study
+from pipelines.stages.plan import plan_state
+from pipelines.study import run_study
 
 STUDY = """\
 study: bench
@@ -47,32 +49,40 @@ execution:
 """
 
 
-def direct(ctx: Context, plan) -> float:
-    """Seconds to evaluate every planned candidate with iitcore in one process."""
-    start = time.perf_counter()
-    for i, sp in enumerate(plan.states):
-        if sp.candidates:
-            system, state = ctx.states[i]
-            iitcore.evaluate_candidates(ctx.substrates[system], state, list(sp.candidates), compat=ctx.compat)
-    return time.perf_counter() - start
-
-
-def pipeline(cfg_path: Path, workers: int, workdir: Path) -> tuple[float, int]:
-    """Seconds of the compute stage (scatter, batches on Dask, streaming writes) on ``workers`` workers."""
+def direct(cfg_path: Path) -> tuple[float, int]:
+    """Seconds to evaluate every planned candidate with iitcore in one process (no pipeline)."""
     cfg = load_config(cfg_path)
-    systems, targets, impls = generate(cfg)
-    states = analysed_states(cfg, systems, targets, impls)
-    ctx = Context({s.id: s.substrate for s in systems}, tuple((s.system, s.state) for s in states), cfg.analysis.compat)
-    spec = LocalCluster(n_workers=workers, dashboard_address="127.0.0.1:0")
-    with connect(spec) as client:
-        plan = pack(plan_states(client, ctx, list(cfg.analysis.levels), None), cfg.execution.batch_size)
-        store = open_or_create(workdir / f"w{workers}.zarr", cfg, cfg_path, systems, states, plan, False)
-        run = begin_run(store, client, spec)
-        start = time.perf_counter()
-        summary = compute(client, store, plan, ctx, run, bar=False)
-        elapsed = time.perf_counter() - start
-    assert summary.computed_rows == plan.n_rows
-    return elapsed, plan.n_rows
+    gen = generate_study(cfg)
+    subs = {s.id: s.substrate for s in gen.systems}
+    plans = [(subs[s.system], s.state, plan_state(subs[s.system], s.state, ["complexes"], None)) for s in gen.states]
+    start = time.perf_counter()
+    for substrate, state, sp in plans:
+        if sp.candidates:
+            iitcore.evaluate_candidates(substrate, state, list(sp.candidates), compat=cfg.analysis.compat)
+    return time.perf_counter() - start, sum(len(sp.candidates) for *_, sp in plans)
+
+
+def timed_candidates(times: dict[str, float]) -> Callable[[str, Callable[..., Any]], Callable[..., Any]]:
+    """A ``stage`` hook for run_study that records each stage's seconds."""
+
+    def stage(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any) -> Any:
+            start = time.perf_counter()
+            out = fn(*args)
+            times[name] = time.perf_counter() - start
+            return out
+
+        return call
+
+    return stage
+
+
+def pipeline(cfg_path: Path, executor: Executor, store: Path) -> tuple[float, int]:
+    """Seconds of the candidates stage (batches through the executor, streaming writes to the store)."""
+    times: dict[str, float] = {}
+    summary = run_study(cfg_path, store, bar=False, stage=timed_candidates(times), executor=executor)
+    assert summary.computed_units == summary.work_units
+    return times["candidates"], summary.candidates
 
 
 def main() -> None:
@@ -84,21 +94,20 @@ def main() -> None:
         work = Path(tmp)
         cfg_path = work / "bench.yaml"
         cfg_path.write_text(STUDY.format(batch=args.batch_size))
-        cfg = load_config(cfg_path)
-        systems, targets, impls = generate(cfg)
-        states = analysed_states(cfg, systems, targets, impls)
-        ctx = Context({s.id: s.substrate for s in systems}, tuple((s.system, s.state) for s in states), cfg.analysis.compat)
-        from pipelines.plan import plan_state
-
-        plan = pack([plan_state(ctx.substrates[s], st, ["complexes"], None) for s, st in ctx.states], args.batch_size)
-        t0 = direct(ctx, plan)
-        t1, n = pipeline(cfg_path, 1, work)
-        t2, _ = pipeline(cfg_path, 2, work)
-    print(f"\n{n} candidates in {len(plan.units)} batches of {args.batch_size}\n")
-    print(f"{'run':<26}{'seconds':>10}{'candidates/s':>15}{'overhead ms/cand':>18}")
-    print(f"{'iitcore loop (1 process)':<26}{t0:>10.2f}{n / t0:>15.0f}{'-':>18}")
-    print(f"{'pipeline, 1 worker':<26}{t1:>10.2f}{n / t1:>15.0f}{(t1 - t0) / n * 1e3:>18.3f}")
-    print(f"{'pipeline, 2 workers':<26}{t2:>10.2f}{n / t2:>15.0f}{(2 * t2 - t0) / n * 1e3:>18.3f}")
+        t0, n = direct(cfg_path)
+        tl, _ = pipeline(cfg_path, LocalExecutor(), work / "local.zarr")
+        runs = {}
+        for workers in (1, 2):
+            spec = LocalCluster(n_workers=workers, dashboard_address="127.0.0.1:0")
+            with dask_executor(spec) as ex:
+                runs[workers], _ = pipeline(cfg_path, ex, work / f"w{workers}.zarr")
+    t1, t2 = runs[1], runs[2]
+    print(f"\n{n} candidates in batches of {args.batch_size}\n")
+    print(f"{'run':<30}{'seconds':>10}{'candidates/s':>15}{'overhead ms/cand':>18}")
+    print(f"{'iitcore loop (1 process)':<30}{t0:>10.2f}{n / t0:>15.0f}{'-':>18}")
+    print(f"{'pipeline, in-process executor':<30}{tl:>10.2f}{n / tl:>15.0f}{(tl - t0) / n * 1e3:>18.3f}")
+    print(f"{'pipeline, Dask 1 worker':<30}{t1:>10.2f}{n / t1:>15.0f}{(t1 - t0) / n * 1e3:>18.3f}")
+    print(f"{'pipeline, Dask 2 workers':<30}{t2:>10.2f}{n / t2:>15.0f}{(2 * t2 - t0) / n * 1e3:>18.3f}")
     print(f"\nscaling efficiency 1 -> 2 workers: {t1 / (2 * t2):.0%}  (goal >= 85%)")
     print("overhead on 2 workers counts worker-seconds: (2 x wall - loop) / candidates")
 

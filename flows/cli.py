@@ -25,12 +25,21 @@ def _prefect_env() -> None:
         os.environ.setdefault(k, v)
 
 
-def _bits(text: str) -> list[int]:
+def _parse_state(text: str) -> list[int]:
     parts = text.split(",") if "," in text else list(text.strip())
     try:
         return [int(p) for p in parts]
     except ValueError:
         raise SystemExit(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise SystemExit(f"iitstudies: error: cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise SystemExit(f"iitstudies: error: {path} is not valid JSON: {exc}") from None
 
 
 def _units(text: str | None) -> list[int | str] | None:
@@ -42,18 +51,18 @@ def _units(text: str | None) -> list[int | str] | None:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
 
-    load_config(args.config)  # report config errors before starting Prefect or Dask
+    cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
     if args.no_prefect:
         from pipelines.study import run_study
 
         summary: dict[str, Any] = vars(run_study(
-            args.config, args.store, args.scheduler, args.allow_config_change, args.progress
+            args.config, args.store, args.scheduler, args.allow_config_change, args.progress, cfg=cfg
         ))
     else:
         from flows.study import study_flow
 
         summary = study_flow(
-            str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress
+            str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress, loaded=cfg
         )
     print(json.dumps(summary, indent=2))
     return 0
@@ -82,8 +91,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
-    substrate = iitcore.Substrate.from_json(args.substrate)
-    result = iitcore.sia(substrate, _bits(args.state), _units(args.units), compat=args.compat)
+    substrate = iitcore.Substrate.from_dict(_read_json(args.substrate))
+    result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units), compat=args.compat)
     d = result.to_dict()
     if args.json:
         print(json.dumps(d, indent=2))
@@ -108,15 +117,17 @@ def cmd_sia(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export
+    from pipelines.store import Store
 
-    print(export(args.store, args.format, args.out))
+    print(export(Store.open(args.store, mode="r"), args.format, args.out))
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.report import write_report
+    from pipelines.store import Store
 
-    print(write_report(args.store, args.out))
+    print(write_report(Store.open(args.store, mode="r"), args.out))
     return 0
 
 

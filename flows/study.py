@@ -1,5 +1,5 @@
-"""The Prefect flow of a study: one task per stage (generate, verify, plan, compute with
-retries, exclusion, structures, compare, report); per-candidate work goes to Dask in batches."""
+"""The Prefect flow of a study: one task per stage of :data:`pipelines.study.STAGES` (the resumable
+candidates stage retries); per-candidate work goes to Dask in batches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from pipelines.config import load_config
+from pipelines.config import StudyConfig, load_config
 from pipelines.study import run_study
 
 T = TypeVar("T")
@@ -28,7 +28,7 @@ def prefect_stages(retries: int) -> Callable[[str, Callable[..., T]], Callable[.
             return task(
                 run_stage,
                 name=name,
-                retries=retries if name == "compute" else 0,
+                retries=retries if name == "candidates" else 0,
                 retry_delay_seconds=2,
                 cache_policy=NO_CACHE,
             )()
@@ -45,10 +45,12 @@ def study_flow(
     scheduler: str | None = None,
     allow_config_change: bool = False,
     progress_bar: bool | None = None,
+    loaded: StudyConfig | None = None,
 ) -> dict[str, Any]:
-    """Run or resume the study described by the YAML file ``config``."""
-    cfg = load_config(config)
+    """Run or resume the study described by the YAML file ``config`` (``loaded``: that file, already read)."""
+    cfg = loaded if loaded is not None else load_config(config)
     summary = run_study(
-        config, store, scheduler, allow_config_change, progress_bar, stage=prefect_stages(cfg.execution.retries)
+        config, store, scheduler, allow_config_change, progress_bar,
+        stage=prefect_stages(cfg.execution.retries), cfg=cfg,
     )
     return asdict(summary)

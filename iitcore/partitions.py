@@ -92,14 +92,3 @@ def cut_matrix(labels: np.ndarray, inputs_cut: np.ndarray, outputs_cut: np.ndarr
     la = labels[:, None]
     lb = labels[None, :]
     return (la != lb) & (inputs_cut[lb] | outputs_cut[la])
-
-
-def partition_from_key(k: int, key: int) -> tuple[list[list[int]], list[str], np.ndarray]:
-    """(parts, directions, cut matrix) of the partition with enumeration key ``key``."""
-    i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
-    K = int(labels.max()) + 1
-    ins, outs = direction_bits(K)
-    parts = [[a for a in range(k) if labels[a] == b] for b in range(K)]
-    dirs = [DIRECTIONS[1 * bool(outs[d, b]) + bool(ins[d, b] and outs[d, b])] for b in range(K)]
-    return parts, dirs, cut_matrix(labels, ins[d], outs[d])

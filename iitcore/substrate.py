@@ -8,12 +8,10 @@ substrate's 2^n TPM is never needed; only candidate systems are expanded.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -344,11 +342,12 @@ class Substrate:
         return cls.from_units(tables, inputs, labels)
 
     @classmethod
-    def from_json(cls, source: str | Path | Mapping[str, Any]) -> "Substrate":
-        """From a JSON file or dict: a reference network object (``tpm``, ``cm``,
+    def from_dict(cls, data: Mapping[str, Any]) -> "Substrate":
+        """From plain data (e.g. parsed JSON): a reference network object (``tpm``, ``cm``,
         ``node_labels``) or this package's unit form (``units`` with ``inputs``
         and ``table``, or ``gates``)."""
-        data = _load_json(source)
+        if not isinstance(data, Mapping):
+            raise InvalidSubstrateError(f"a substrate must be a mapping, got {type(data).__name__}")
         labels = data.get("node_labels") or data.get("labels")
         if "tpm" in data:
             return cls.from_tpm(data["tpm"], data.get("cm"), labels)
@@ -364,7 +363,7 @@ class Substrate:
         raise InvalidSubstrateError("JSON substrate needs a 'tpm', 'units' or 'gates' key")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-data form (the ``units`` JSON form read by :meth:`from_json`)."""
+        """Plain-data form (the ``units`` form read by :meth:`from_dict`)."""
         return {
             "labels": list(self.labels),
             "units": [
@@ -389,15 +388,3 @@ def _validate_cm(cm: Any, n: int) -> np.ndarray:
     if not np.all((arr == 0) | (arr == 1)):
         raise InvalidSubstrateError("connectivity matrix entries must be 0 or 1")
     return arr.astype(np.int8)
-
-
-def _load_json(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
-    if isinstance(source, Mapping):
-        return source
-    path = Path(source)
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise InvalidSubstrateError(f"substrate file not found: {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidSubstrateError(f"substrate file {path} is not valid JSON: {exc}") from exc

@@ -8,13 +8,14 @@ analysis, batch size), but not of where or on what it runs.
 
 from __future__ import annotations
 
-import hashlib
-import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipelines.hashing import content_hash
 
 
 class ConfigError(ValueError):
@@ -84,7 +85,7 @@ ClusterSpec = Annotated[
 
 
 class ClusterProfile(_Strict):
-    """A cluster profile file (``configs/clusters/*.yaml``)."""
+    """A cluster profile file (packaged in ``pipelines/profiles/``, or ``clusters/*.yaml`` beside a config)."""
 
     cluster: ClusterSpec
 
@@ -95,7 +96,7 @@ class SeedRange(_Strict):
     count: int = Field(ge=1)
 
 
-class Implementation(_Strict):
+class ImplementationSpec(_Strict):
     kind: Literal["computer", "unfolding", "copy"]
     params: dict[str, Any] = {}
 
@@ -135,7 +136,7 @@ class Family(_Strict):
     params: dict[str, Any] = {}
     seeds: list[int] | SeedRange = [0]
     states: States
-    implementations: list[Implementation] = []
+    implementations: list[ImplementationSpec] = []
 
     def seed_list(self) -> list[int]:
         if isinstance(self.seeds, SeedRange):
@@ -165,7 +166,7 @@ class Analysis(_Strict):
 
 
 class Execution(_Strict):
-    """How work is cut and run: candidates per Dask task, retries of the compute stage."""
+    """How work is cut and run: candidates per Dask task, retries of the candidates stage."""
 
     cluster: str | ClusterSpec = "local"
     batch_size: int = Field(200, ge=1, le=100_000)
@@ -258,7 +259,7 @@ def load_cluster_profile(path: str | Path) -> ClusterSpec:
 
 
 def load_config(path: str | Path) -> StudyConfig:
-    """Read and validate a study config; relative paths resolve against its directory."""
+    """Read and validate a study config; a named cluster profile is read here, once, into ``execution.cluster``."""
     p = Path(path)
     data = _read_yaml(p)
     if not isinstance(data, dict):
@@ -267,19 +268,24 @@ def load_config(path: str | Path) -> StudyConfig:
         cfg = StudyConfig.model_validate(data)
     except ValidationError as exc:
         raise _explain(p, data, exc) from None
-    resolve_cluster(cfg, p)
-    return cfg
+    spec = resolve_cluster(cfg, p)
+    return cfg.model_copy(update={"execution": cfg.execution.model_copy(update={"cluster": spec})})
+
+
+def packaged_profile(name: str) -> Path:
+    """Where the packaged cluster profile ``name`` is (it may not exist)."""
+    return Path(str(files("pipelines").joinpath("profiles", f"{name}.yaml")))
 
 
 def resolve_cluster(cfg: StudyConfig, config_path: Path | None) -> ClusterSpec:
-    """The cluster spec: inline, or a profile name looked up in ``clusters/`` beside the config."""
+    """The cluster spec: inline, or a profile name looked up in ``clusters/`` beside the config, as a path,
+    then among the packaged profiles."""
     spec = cfg.execution.cluster
     if not isinstance(spec, str):
         return spec
-    candidates = [Path(spec)]
+    candidates = [Path(spec), packaged_profile(spec)]
     if config_path is not None:
         candidates.insert(0, config_path.parent / "clusters" / f"{spec}.yaml")
-    candidates.append(Path(__file__).resolve().parents[1] / "configs" / "clusters" / f"{spec}.yaml")
     for c in candidates:
         if c.is_file():
             return load_cluster_profile(c)
@@ -294,11 +300,9 @@ def resolve_cluster(cfg: StudyConfig, config_path: Path | None) -> ClusterSpec:
 
 def study_hash(cfg: StudyConfig) -> str:
     """Content hash of what the study computes and how its store is laid out."""
-    identity = {
+    return content_hash({
         "study": cfg.study,
         "families": [f.model_dump(mode="json") for f in cfg.families],
         "analysis": cfg.analysis.model_dump(mode="json"),
         "batch_size": cfg.execution.batch_size,
-    }
-    blob = json.dumps(identity, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+    }, digits=16)

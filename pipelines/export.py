@@ -22,13 +22,12 @@ def _plain_strings(ds: xr.Dataset) -> xr.Dataset:
     return out
 
 
-def export(store_path: str | Path, fmt: str, out: str | Path | None = None) -> Path:
-    """Write every table of the store; returns the file (netcdf) or directory (csv, parquet) written."""
+def export(store: Store, fmt: str, out: str | Path | None = None) -> Path:
+    """Write every table of an open store; returns the file (netcdf) or directory (csv, parquet) written."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    store = Store.open(store_path, mode="r")
     names = sorted(name for name, _ in store.root.groups())
-    base = Path(store_path)
+    base = store.path
     attrs = {k: (v if isinstance(v, (str, int, float)) else json.dumps(v)) for k, v in store.attrs.items()}
     if fmt == "netcdf":
         target = Path(out) if out else base.with_suffix(".nc")

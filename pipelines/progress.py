@@ -1,4 +1,4 @@
-"""Progress of the compute stage: a bar on a terminal, log lines otherwise."""
+"""Progress of the candidates stage: a bar on a terminal, log lines otherwise."""
 
 from __future__ import annotations
 

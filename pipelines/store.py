@@ -27,31 +27,12 @@ import xarray as xr
 import zarr
 from zarr.core.sync import sync
 
-from pipelines.columns import strings, to_json, var
-from pipelines.compute import BOOL_COLUMNS, FLOAT_COLUMNS, STRING_COLUMNS
-from pipelines.plan import Plan, WorkUnit
+from pipelines.hashing import canonical_json
+from pipelines.schema import CANDIDATE_RESULTS, CANDIDATES, WORK_UNITS, dataset, fill_value
+from pipelines.work import Plan, WorkUnit
 
 FORMAT = 1
 BASE_TABLES = ("systems", "states", "candidates", "work_units")
-
-# name: (units, description) of the candidates table's result columns
-CANDIDATE_VARS: dict[str, tuple[str, str]] = {
-    "evaluated": ("", "true once the work unit holding this row has been computed"),
-    "reachable": ("", "the candidate's state is reachable given the background (false: skipped, as PyPhi)"),
-    "phi": ("bit", "system integrated information phi_s, clamped at 0 (NaN if unreachable)"),
-    "signed_phi": ("bit", "phi_s before clamping at 0"),
-    "phi_cause": ("bit", "integration on the cause side for the MIP"),
-    "phi_effect": ("bit", "integration on the effect side for the MIP"),
-    "normalized_phi": ("bit", "phi_s divided by the MIP's normalisation (number of severed edges)"),
-    "cause_ii": ("bit", "intrinsic cause information of the specified cause state"),
-    "effect_ii": ("bit", "intrinsic effect information of the specified effect state"),
-    "cause_state": ("", "specified cause state of the candidate's units, as 0/1 characters in unit order"),
-    "effect_state": ("", "specified effect state of the candidate's units, as 0/1 characters in unit order"),
-    "mip": ("", "minimum-information partition as JSON (parts, directions, cut_matrix, severed_edges, normalization)"),
-    "ties": ("", "JSON record of tied MIPs and tied specified states; empty when there are none"),
-    "reasons": ("", "comma-separated reasons for a null result (e.g. NO_CAUSE); empty otherwise"),
-    "mip_search_shortcircuited": ("", "phi_s <= 0 came from an early exit of the partition search"),
-}
 
 
 class StoreError(RuntimeError):
@@ -65,6 +46,7 @@ class Store:
         self.path = path
         self.root = root
         self._columns: dict[str, Any] | None = None
+        self._tables: dict[str, xr.Dataset] = {}
 
     # ------------------------------------------------------------ opening
     @classmethod
@@ -99,11 +81,11 @@ class Store:
             if table not in members:
                 raise StoreError(f"{p}: corrupt store: table '{table}' is missing")
         for name, node in members.items():
-            if isinstance(node, zarr.Array) and "pickle" in to_json(node.metadata.to_dict()).lower():
+            if isinstance(node, zarr.Array) and "pickle" in canonical_json(node.metadata.to_dict()).lower():
                 raise StoreError(f"{p}: refusing to read array '{name}': it uses a pickle codec")
         n_rows = int(self.root.attrs.get("n_candidates", -1))
         n_units = int(self.root.attrs.get("n_work_units", -1))
-        for col in CANDIDATE_VARS:
+        for col in CANDIDATE_RESULTS:
             key = f"candidates/{col}"
             if key not in members or members[key].shape != (n_rows,):
                 raise StoreError(f"{p}: corrupt store: '{key}' is missing or does not have {n_rows} rows")
@@ -135,7 +117,7 @@ class Store:
             states.to_zarr(str(p), group="states", mode="w", consolidated=False)
             _candidates_layout(plan).to_zarr(
                 str(p), group="candidates", mode="w", compute=False, consolidated=False,
-                encoding={c: {"chunks": (max(plan.batch_size, 1),)} for c in CANDIDATE_VARS},
+                encoding={c: {"chunks": (max(plan.batch_size, 1),)} for c in CANDIDATE_RESULTS},
             )
             _work_units_layout(plan).to_zarr(
                 str(p), group="work_units", mode="w", consolidated=False,
@@ -160,7 +142,7 @@ class Store:
         return json.loads(self.root.attrs["provenance"])
 
     def set_provenance(self, prov: dict[str, Any]) -> None:
-        self.root.attrs["provenance"] = to_json(prov)
+        self.root.attrs["provenance"] = canonical_json(prov)
         self.consolidate()
 
     # ------------------------------------------------------------ work units
@@ -175,7 +157,7 @@ class Store:
         """Write one work unit's rows (a chunk-aligned region, all columns at once), then mark it done."""
         if self._columns is None:
             group = self.root["candidates"]
-            self._columns = {name: group[name].async_array for name in CANDIDATE_VARS}
+            self._columns = {name: group[name].async_array for name in CANDIDATE_RESULTS}
         region = slice(unit.start, unit.stop)
 
         async def write_rows() -> None:
@@ -184,6 +166,8 @@ class Store:
         sync(write_rows())
         self.root["work_units/run"][unit.index] = run
         self.root["work_units/done"][unit.index] = True
+        self._tables.pop("candidates", None)
+        self._tables.pop("work_units", None)
 
     # ------------------------------------------------------------ tables
     def has_table(self, name: str) -> bool:
@@ -195,10 +179,13 @@ class Store:
             warnings.simplefilter("ignore")
             ds.to_zarr(str(self.path), group=name, mode="w", consolidated=False)
         self.consolidate()
+        self._tables.pop(name, None)
 
     def table(self, name: str) -> xr.Dataset:
-        """A table as an xarray Dataset (loaded into memory)."""
-        return open_table(self.path, name).load()
+        """A table as an xarray Dataset, loaded into memory once per open store (reloaded after writes)."""
+        if name not in self._tables:
+            self._tables[name] = open_table(self.path, name).load()
+        return self._tables[name]
 
 
 def open_table(path: str | Path, name: str) -> xr.Dataset:
@@ -209,41 +196,22 @@ def open_table(path: str | Path, name: str) -> xr.Dataset:
 
 
 def _candidates_layout(plan: Plan) -> xr.Dataset:
-    n = plan.n_rows
-    chunks = max(plan.batch_size, 1)
-    data: dict[str, xr.Variable] = {}
-    for name, (units, desc) in CANDIDATE_VARS.items():
-        if name in FLOAT_COLUMNS:
-            arr = da.full(n, np.nan, chunks=chunks)
-        elif name in BOOL_COLUMNS:
-            arr = da.zeros(n, dtype=bool, chunks=chunks)
-        else:
-            arr = da.full(n, "", dtype=object, chunks=chunks)
-        data[name] = var("candidate", arr, desc, units)
-    c = "candidate"
-    data["state_index"] = var(c, plan.row_state, "row of the states table this candidate belongs to")
-    data["units"] = var(c, strings([to_json(list(u)) for u in plan.row_units]), "the candidate's units (JSON list of unit indices)")
-    data["size"] = var(c, np.array([len(u) for u in plan.row_units], dtype=np.int32), "number of units", "units")
-    data["work_unit"] = var(
-        c, np.repeat(np.arange(len(plan.units), dtype=np.int32), [u.stop - u.start for u in plan.units]),
-        "work unit (batch: one Dask task, one chunk) that computes this row",
-    )
-    ds = xr.Dataset(data, coords={c: np.arange(n, dtype=np.int64)})
-    ds.attrs["description"] = "every candidate system evaluated: phi_s, MIP, specified states"
-    return ds
+    n, chunks = plan.n_rows, max(plan.batch_size, 1)
+    values: dict[str, Any] = {
+        name: da.full(n, fill_value(col), dtype=col.dtype, chunks=chunks) for name, col in CANDIDATE_RESULTS.items()
+    }
+    values["state_index"] = plan.row_state
+    values["units"] = [canonical_json(list(u)) for u in plan.row_units]
+    values["size"] = [len(u) for u in plan.row_units]
+    values["work_unit"] = np.repeat(np.arange(len(plan.units)), [u.stop - u.start for u in plan.units])
+    return dataset(CANDIDATES, values)
 
 
 def _work_units_layout(plan: Plan) -> xr.Dataset:
     k = len(plan.units)
-    w = "work_unit"
-    ds = xr.Dataset(
-        {
-            "start": var(w, np.array([u.start for u in plan.units], dtype=np.int64), "first candidate row"),
-            "stop": var(w, np.array([u.stop for u in plan.units], dtype=np.int64), "candidate row after the last"),
-            "done": var(w, np.zeros(k, dtype=bool), "true once the unit's rows are stored"),
-            "run": var(w, np.full(k, -1, dtype=np.int32), "index in provenance.runs of the run that stored it; -1 if none"),
-        },
-        coords={w: np.arange(k, dtype=np.int64)},
-    )
-    ds.attrs["description"] = "bookkeeping for resume: which batches of candidates are stored"
-    return ds
+    return dataset(WORK_UNITS, {
+        "start": [u.start for u in plan.units],
+        "stop": [u.stop for u in plan.units],
+        "done": np.zeros(k, dtype=bool),
+        "run": np.full(k, -1),
+    })

@@ -1,4 +1,4 @@
-"""Access to the shared PyPhi reference data (``../shared/reference`` beside the checkout)."""
+"""The PyPhi reference data, from the recorded copy in ``tests/data/`` (source and version: tests/data/README.md)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from iitcore import CMMismatchWarning, Substrate
 
-REFERENCE_FILE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "iit4-reference.json"
+REFERENCE_FILE = Path(__file__).resolve().parent / "data" / "iit4-reference.json"
 
 
 @lru_cache(maxsize=1)
@@ -27,7 +27,7 @@ def substrate(net: dict[str, Any]) -> Substrate:
     """The network as a substrate (cm mismatches are expected for pyphi_residue)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CMMismatchWarning)
-        return Substrate.from_json(net)
+        return Substrate.from_dict(net)
 
 
 def close(ours: float, ref: float) -> bool:

@@ -42,7 +42,7 @@ def test_quickstart_has_a_reference_network():
     assert any(f.recipe.startswith("reference:") for f in cfg.families)
 
 
-@pytest.mark.parametrize("profile", sorted((REPO / "configs" / "clusters").glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("profile", sorted((REPO / "pipelines" / "profiles").glob("*.yaml")), ids=lambda p: p.stem)
 def test_cluster_profiles_validate(profile):
     spec = load_cluster_profile(profile)
     if spec.kind == "local":

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from distributed.security import Security
 
-from pipelines.cluster import jobqueue_cluster, kubernetes_spec
+from pipelines.executor import jobqueue_cluster, kubernetes_spec
 from pipelines.config import load_cluster_profile
 
-CLUSTERS = Path(__file__).resolve().parents[1] / "configs" / "clusters"
+CLUSTERS = Path(__file__).resolve().parents[1] / "pipelines" / "profiles"
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ import xarray as xr
 
 from pipelines.store import Store, open_table
 from pipelines.study import run_study
+from tests.reference import networks
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "iit4-reference.json"
 RESULT_TABLES = ("systems", "states", "candidates", "complexes", "structures", "distinctions", "comparisons")
 
 # A study with enough work (about 3,200 candidates in 80 batches) to interrupt.
@@ -47,7 +47,7 @@ execution:
 
 
 def reference_network(name: str) -> dict:
-    nets = json.loads(REFERENCE.read_text())["networks"]
+    nets = networks()
     return next(n for n in nets if n["name"] == name)
 
 

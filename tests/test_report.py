@@ -13,11 +13,11 @@ import xarray as xr
 import zarr
 
 from iitcore import Substrate
-from pipelines.compare import check_functional
+from pipelines.report.frames import check_functional
 from pipelines.families import implement, make_target
 from pipelines.families.simulate import all_states
 from pipelines.report import write_report
-from pipelines.store import open_table
+from pipelines.store import Store, open_table
 from pipelines.study import run_study
 
 CONFIG = """
@@ -59,7 +59,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     config = tmp / "study.yaml"
     config.write_text(CONFIG.format(store=store))
     run_study(config, bar=False)
-    return store, write_report(store, tmp / "report")
+    return store, write_report(Store.open(store, mode="r"), tmp / "report")
 
 
 def _table(store: Path, name: str) -> xr.Dataset:

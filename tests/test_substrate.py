@@ -149,18 +149,13 @@ def test_units_that_do_not_exist():
         sia(s, (1, 0, 0), units=["Z"])
 
 
-def test_from_json_file_errors(tmp_path):
-    with pytest.raises(InvalidSubstrateError, match="not found"):
-        Substrate.from_json(tmp_path / "missing.json")
-    bad = tmp_path / "bad.json"
-    bad.write_text("{not json")
-    with pytest.raises(InvalidSubstrateError, match="not valid JSON"):
-        Substrate.from_json(bad)
-    good = tmp_path / "basic.json"
-    import json
-
-    good.write_text(json.dumps(substrate(network("pyphi_basic")).to_dict()))
-    assert sia(Substrate.from_json(good), (1, 0, 0)).phi == pytest.approx(np.log2(4 / 3))
+def test_from_dict_rejects_non_mappings_and_unknown_forms():
+    with pytest.raises(InvalidSubstrateError, match="must be a mapping"):
+        Substrate.from_dict([[0, 1]])  # type: ignore[arg-type]
+    with pytest.raises(InvalidSubstrateError, match="'tpm', 'units' or 'gates'"):
+        Substrate.from_dict({"cm": [[1]]})
+    data = substrate(network("pyphi_basic")).to_dict()
+    assert sia(Substrate.from_dict(data), (1, 0, 0)).phi == pytest.approx(np.log2(4 / 3))
 
 
 # ------------------------------------------------------------- invariants
@@ -221,5 +216,5 @@ def test_phi_nonnegative_and_zero_when_not_strongly_connected(case, pick):
 def test_reference_substrates_round_trip_through_json():
     for net in networks()[:10]:
         s = substrate(net)
-        again = Substrate.from_json(s.to_dict())
+        again = Substrate.from_dict(s.to_dict())
         np.testing.assert_array_equal(again.tpm(), s.tpm())

@@ -4,7 +4,7 @@ Recipes (see :data:`RECIPES`):
 
 - ``pqrs``: the 4-unit example (P = XOR(Q,S), Q = XOR(R,S), R = OR(P,Q),
   S = AND(P,Q)); see :data:`PQRS_GATES`.
-- ``reference:<name>``: a network of the shared IIT 4.0 reference file.
+- ``reference:<name>``: a named example network (packaged; the public IIT 4.0 reference set).
 - ``random``: random Boolean network, n units with k inputs each.
 - ``eca``: elementary cellular-automaton ring (Wolfram rule, width).
 - ``yeast``: the fission-yeast cell-cycle network (:mod:`.yeast`).
@@ -23,6 +23,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from pipelines.families.ids import content_hash, content_id
 from pipelines.families.yeast import STATIONARY_G1, yeast_substrate
 
 REFERENCE_ENV = "IITSTUDIES_REFERENCE"
-DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "iit4-reference.json"
+DEFAULT_REFERENCE = Path(str(files("pipelines.families").joinpath("networks", "reference.json")))
 DEFAULT_GATES = ("AND", "OR", "XOR", "MAJ", "COPY", "NOT", "THRESHOLD")
 ONE_INPUT_GATES = ("COPY", "NOT")
 
@@ -97,7 +98,7 @@ def _build_pqrs(params: dict[str, Any], rng: np.random.Generator, arg: str) -> t
 
 
 def reference_path(params: Mapping[str, Any]) -> Path:
-    """The reference file: ``params["path"]``, else $IITSTUDIES_REFERENCE, else the shared default."""
+    """The reference file: ``params["path"]``, else $IITSTUDIES_REFERENCE, else the packaged example networks."""
     return Path(params.get("path") or os.environ.get(REFERENCE_ENV) or DEFAULT_REFERENCE).resolve()
 
 
@@ -116,7 +117,7 @@ def _build_reference(params: dict[str, Any], rng: np.random.Generator, name: str
     if name not in networks:
         raise FamilyError(f"no reference network {name!r}; known: {sorted(networks)}")
     net = networks[name]
-    substrate = Substrate.from_json(net)
+    substrate = Substrate.from_dict(net)
     info = {"state": list(net["state"]), "category": net["category"], "source": net.get("source")}
     # The file location is configuration, not identity: hash the content instead.
     info["content_hash"] = content_hash({"tpm": net["tpm"], "cm": net["cm"], "labels": net["node_labels"]})

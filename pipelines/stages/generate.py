@@ -1,58 +1,42 @@
-"""Generate a study's systems (targets and their implementations) and the states to analyse."""
+"""Stage ``generate``: a study's systems (targets and their verified implementations) and the states to analyse."""
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from iitcore import Substrate
 from pipelines.config import ConfigError, Family, StudyConfig
-from pipelines.families import FamilyError, VerificationError, implement, make_target
+from pipelines.families import FamilyError, VerificationError, implement, make_target, simulate
+from pipelines.work import AnalysedState, StudySystem
 
 
 @dataclass(frozen=True)
-class System:
-    """One analysed substrate: a target, or an implementation of one."""
+class Generated:
+    """What the generate stage makes: every system and every analysed state, in order."""
 
-    id: str
-    family: str
-    kind: str  # "target", "computer", "unfolding" or "copy"
-    target_id: str
-    recipe: str
-    params: dict[str, Any]
-    seed: int
-    substrate: Substrate
-    cycle_length: int = 1
-    verification: dict[str, Any] = field(default_factory=dict)
-    unit_roles: Any = None
-    target_units: Any = None
+    systems: list[StudySystem]
+    states: list[AnalysedState]
 
 
-@dataclass(frozen=True)
-class AnalysedState:
-    """A state of a system to analyse, with the target state it encodes and its phase."""
-
-    system: str
-    state: tuple[int, ...]
-    target_state: tuple[int, ...]
-    phase: int
+def generate_study(cfg: StudyConfig, source: str = "<config>") -> Generated:
+    """The study's systems (implementations checked verified) and analysed states."""
+    systems, targets, impls = generate(cfg, source)
+    require_verified(systems)
+    return Generated(systems, analysed_states(cfg, systems, targets, impls))
 
 
-def bits(state: tuple[int, ...]) -> str:
-    """A state as a string of 0/1 in unit order."""
-    return "".join(str(int(b)) for b in state)
 
-
-def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[System], dict[str, Any], dict[str, Any]]:
+def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[StudySystem], dict[str, Any], dict[str, Any]]:
     """All systems of the study, plus the target and implementation objects by system id.
 
     Families raise on unknown recipes or parameters (reported as :class:`ConfigError`
     naming ``source`` and the family) and on implementations that fail verification.
     """
-    systems: list[System] = []
+    systems: list[StudySystem] = []
     targets: dict[str, Any] = {}
     impls: dict[str, Any] = {}
     for i, fam in enumerate(cfg.families):
@@ -64,13 +48,13 @@ def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[System], 
                 raise ConfigError(f"{source}: key 'families.{i}' ({fam.name}, seed {seed}): {exc}") from None
             targets[target.id] = target
             systems.append(
-                System(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
+                StudySystem(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
                        int(target.seed), target.substrate)
             )
             for spec, impl in family_impls:
                 impls[impl.id] = impl
                 systems.append(
-                    System(impl.id, fam.name, impl.kind, target.id, target.recipe, dict(spec.params),
+                    StudySystem(impl.id, fam.name, impl.kind, target.id, target.recipe, dict(spec.params),
                            int(target.seed), impl.substrate, int(impl.cycle_length),
                            dict(impl.verification), impl.unit_roles, impl.target_units)
                 )
@@ -81,9 +65,8 @@ def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[System], 
     return systems, targets, impls
 
 
-def verify(systems: list[System]) -> dict[str, bool]:
-    """Check every implementation's recorded equivalence check; raise on the first failure."""
-    out: dict[str, bool] = {}
+def require_verified(systems: list[StudySystem]) -> None:
+    """Raise on the first implementation whose (exhaustive) equivalence check failed."""
     for s in systems:
         if s.kind == "target":
             continue
@@ -93,8 +76,6 @@ def verify(systems: list[System]) -> dict[str, bool]:
                 f"implementation {s.id} ({s.kind} of {s.target_id}) is not verified functionally "
                 f"equivalent: {s.verification}"
             )
-        out[s.id] = ok
-    return out
 
 
 def reachable_states(substrate: Substrate) -> list[tuple[int, ...]]:
@@ -109,7 +90,7 @@ def reachable_states(substrate: Substrate) -> list[tuple[int, ...]]:
 
 def all_states(n: int) -> list[tuple[int, ...]]:
     """All 2^n states in little-endian order."""
-    return [tuple((i >> k) & 1 for k in range(n)) for i in range(1 << n)]
+    return [tuple(int(b) for b in row) for row in simulate.all_states(n)]
 
 
 def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
@@ -136,7 +117,7 @@ def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
 
 
 def analysed_states(
-    cfg: StudyConfig, systems: list[System], targets: dict[str, Any], impls: dict[str, Any]
+    cfg: StudyConfig, systems: list[StudySystem], targets: dict[str, Any], impls: dict[str, Any]
 ) -> list[AnalysedState]:
     """Every (system, state) pair to analyse, in system order."""
     families = {f.name: f for f in cfg.families}

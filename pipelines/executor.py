@@ -1,12 +1,19 @@
-"""Dask clusters from a cluster spec: local (loopback only), an existing scheduler, Slurm/PBS, Kubernetes."""
+"""Where stage work runs: :class:`LocalExecutor` (in this process) or :class:`DaskExecutor` on a Dask
+cluster from a cluster spec (local on loopback only, an existing scheduler, Slurm/PBS, Kubernetes).
+
+Both have one interface, :meth:`map`: apply a function to a shared value (sent to
+each worker once) and a list of items, yielding ``(index, result)`` as results
+complete. This is the only module that imports ``distributed``.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, as_completed
 from distributed.security import Security
 
 from pipelines.config import (
@@ -78,6 +85,74 @@ def kubernetes_spec(spec: KubernetesCluster) -> dict[str, Any]:
         resources=spec.resources or None,
         env=spec.env or None,
     )
+
+
+S = TypeVar("S")
+I = TypeVar("I")  # noqa: E741
+R = TypeVar("R")
+
+
+class Executor(Protocol):
+    """Runs stage work: ``map(fn, shared, items)`` yields ``(index, fn(shared, items[index]))`` as each completes."""
+
+    def map(self, fn: Callable[[S, I], R], shared: S, items: Sequence[I], name: str) -> Iterator[tuple[int, R]]: ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the work runs on (for the provenance): cluster kind, dashboard, workers."""
+        ...
+
+
+class LocalExecutor:
+    """Runs every item in this process, in order (tests, benchmarks, debugging)."""
+
+    def map(self, fn: Callable[[S, I], R], shared: S, items: Sequence[I], name: str) -> Iterator[tuple[int, R]]:
+        for i, item in enumerate(items):
+            yield i, fn(shared, item)
+
+    def describe(self) -> dict[str, Any]:
+        return {"cluster": "in-process", "dashboard": None, "workers": 1}
+
+
+class DaskExecutor:
+    """Runs items as Dask tasks; a shared value is scattered to every worker once per executor."""
+
+    def __init__(self, client: Client, kind: str):
+        self.client = client
+        self.kind = kind
+        self._scattered: dict[int, tuple[Any, Any]] = {}
+
+    def _shared(self, value: Any) -> Any:
+        if id(value) not in self._scattered:  # keep the value alive so its id stays unique
+            self._scattered[id(value)] = (value, self.client.scatter(value, broadcast=True, hash=False))
+        return self._scattered[id(value)][1]
+
+    def map(self, fn: Callable[[S, I], R], shared: S, items: Sequence[I], name: str) -> Iterator[tuple[int, R]]:
+        if not items:
+            return
+        remote = self._shared(shared)
+        token = uuid.uuid4().hex[:8]
+        futures = {
+            self.client.submit(fn, remote, item, key=f"{name}-{i}-{token}"): i for i, item in enumerate(items)
+        }
+        for fut in as_completed(futures):
+            i = futures.pop(fut)
+            result = fut.result()
+            fut.release()
+            yield i, result
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "cluster": self.kind,
+            "dashboard": self.client.dashboard_link,
+            "workers": len(self.client.scheduler_info().get("workers", {})),
+        }
+
+
+@contextlib.contextmanager
+def dask_executor(spec: ClusterSpec) -> Iterator[DaskExecutor]:
+    """A Dask executor on the cluster the spec describes; clusters it starts are closed afterwards."""
+    with connect(spec) as client:
+        yield DaskExecutor(client, spec.kind)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """The study report: Markdown with figures and tables, the tables as CSV, and exports of the store.
 
-:func:`write_report` reads only the store (see :mod:`pipelines.compare`); it
+:func:`write_report` reads only the store (see :mod:`pipelines.report.frames`); it
 never recomputes phi. Layout of the output directory::
 
     report.md                 the report
@@ -19,9 +19,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines import compare, figures, provenance
-from pipelines.compare import StudyTables
+from pipelines import provenance
 from pipelines.export import export
+import pipelines.report.figures as figures
+import pipelines.report.frames as frames
+from pipelines.report.frames import StudyTables
+from pipelines.store import Store
 
 
 def default_out_dir(store_path: str | Path) -> Path:
@@ -30,17 +33,17 @@ def default_out_dir(store_path: str | Path) -> Path:
     return p.with_name(p.stem + "-report")
 
 
-def write_report(store_path: str | Path, out_dir: str | Path | None = None) -> Path:
+def write_report(store: Store, out_dir: str | Path | None = None) -> Path:
     """Write the report of a finished study store; returns the path of ``report.md``."""
-    t = compare.load(store_path)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(store_path)
+    t = frames.load(store)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(store.path)
     out.mkdir(parents=True, exist_ok=True)
-    audit = compare.audit_frame(t)
-    cxf = compare.complex_frame(t)
-    sf = compare.state_frame(t, cxf)
-    pairs = compare.pair_frame(t, cxf, sf, audit)
-    summary = compare.family_summary(sf, cxf, pairs)
-    kinds = compare.kind_order(sf["kind"])
+    audit = frames.audit_frame(t)
+    cxf = frames.complex_frame(t)
+    sf = frames.state_frame(t, cxf)
+    pairs = frames.pair_frame(t, cxf, sf, audit)
+    summary = frames.family_summary(sf, cxf, pairs)
+    kinds = frames.kind_order(sf["kind"])
     fig_dir = out / "figures"
     figs = {
         "phi_s by kind": figures.phi_by_kind(sf, cxf, kinds, fig_dir),
@@ -68,9 +71,9 @@ def write_report(store_path: str | Path, out_dir: str | Path | None = None) -> P
     study = str(t.attrs.get("study", "study"))
     exports = out / "exports"
     exports.mkdir(exist_ok=True)
-    export(store_path, "netcdf", exports / f"{study}.nc")
-    export(store_path, "parquet", exports / "parquet")
-    export(store_path, "csv", exports / "csv")
+    export(store, "netcdf", exports / f"{study}.nc")
+    export(store, "parquet", exports / "parquet")
+    export(store, "csv", exports / "csv")
     text = _markdown(t, audit, cxf, sf, pairs, summary, figs, show, show_text, out)
     path = out / "report.md"
     path.write_text(text)

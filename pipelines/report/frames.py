@@ -20,9 +20,10 @@ import pandas as pd
 import xarray as xr
 
 from iitcore import Substrate
-from pipelines.derive import close
 from pipelines.families.simulate import Stepper
+from pipelines.stages.comparisons import close, inverse_units
 from pipelines.store import Store, StoreError
+from pipelines.work import bits
 
 REQUIRED = ("systems", "states", "complexes", "comparisons")
 
@@ -42,16 +43,16 @@ class StudyTables:
     distinctions: xr.Dataset | None
 
     def substrate(self, system: str) -> Substrate:
-        return Substrate.from_json(json.loads(str(self.systems["substrate"].sel(system=system).values)))
+        return Substrate.from_dict(json.loads(str(self.systems["substrate"].sel(system=system).values)))
 
     def field(self, system: str, name: str) -> Any:
         """A JSON column of the systems table, decoded."""
         return json.loads(str(self.systems[name].sel(system=system).values))
 
 
-def load(store_path: str | Path) -> StudyTables:
-    """Read a study store's tables; raise :class:`StoreError` if the study has not been derived yet."""
-    store = Store.open(store_path, mode="r")
+def load(store: Store) -> StudyTables:
+    """A study store's tables; raise :class:`StoreError` if the study has not been derived yet."""
+    store_path = store.path
     missing = [t for t in REQUIRED if not store.has_table(t)]
     if missing:
         raise StoreError(
@@ -60,7 +61,7 @@ def load(store_path: str | Path) -> StudyTables:
         )
     optional = {t: store.table(t) if store.has_table(t) else None for t in ("structures", "distinctions")}
     return StudyTables(
-        Path(store_path), store.attrs, store.provenance,
+        store.path, store.attrs, store.provenance,
         *(store.table(t) for t in REQUIRED), **optional,
     )
 
@@ -74,10 +75,6 @@ class FunctionalCheck:
     states_checked: int
     method: str
     counterexample: str = ""
-
-
-def _bits(x: Sequence[int]) -> str:
-    return "".join(str(int(b)) for b in x)
 
 
 def check_functional(
@@ -104,7 +101,7 @@ def check_functional(
         got = Stepper(impl).probabilities(np.array([encodings[x] for x in states]))[:, list(target_units)]
         want = Stepper(target).probabilities(s)
         bad = np.flatnonzero(~np.isclose(got, want).all(axis=1))
-        ce = f"state {_bits(states[bad[0]])}: ON-probabilities {got[bad[0]].tolist()}, target {want[bad[0]].tolist()}" if bad.size else ""
+        ce = f"state {bits(states[bad[0]])}: ON-probabilities {got[bad[0]].tolist()}, target {want[bad[0]].tolist()}" if bad.size else ""
         return FunctionalCheck(not bad.size, len(states), "per-unit ON-probabilities at every encoded state", ce)
     successors = [tuple(int(b) for b in row) for row in Stepper(target).step(s)]
     rows = [i for i, nxt in enumerate(successors) if nxt in encodings]
@@ -123,7 +120,7 @@ def check_functional(
     if bad.size:
         r = int(bad[0])
         units = np.flatnonzero(x[r] != want[r])
-        ce = f"from target state {_bits(states[rows[r]])}: units " + ", ".join(
+        ce = f"from target state {bits(states[rows[r]])}: units " + ", ".join(
             f"{impl.labels[u]}={x[r, u]} (expected {want[r, u]})" for u in units[:6]
         )
     return FunctionalCheck(not bad.size, len(rows), method, ce)
@@ -279,7 +276,7 @@ def pair_frame(t: StudyTables, cxf: pd.DataFrame, sf: pd.DataFrame, audit: pd.Da
         t_row, i_row = enc.loc[(target, ts)], enc.loc[(impl, ts)]
         t_cx = by_state.get(int(t_row["state_index"]), empty)
         i_cx = by_state.get(int(i_row["state_index"]), empty)
-        inverse = _inverse(t.field(impl, "target_units"))
+        inverse = inverse_units(t.field(impl, "target_units"))
         mapped = {
             tuple(sorted(inverse[u] for u in us)): phi for us, phi in zip(i_cx["units"], i_cx["phi_s"])
             if set(us) <= inverse.keys()
@@ -319,13 +316,6 @@ def _audit_text(row: pd.Series) -> str:
         return "not checkable"
     verdict = "passed" if row["audit_equivalent"] else "FAILED"
     return f"{verdict} ({row['audit_states']} states)"
-
-
-def _inverse(target_units: Any) -> dict[int, int]:
-    """Implementation unit -> target unit."""
-    if isinstance(target_units, dict):
-        return {int(v): int(k) for k, v in target_units.items()}
-    return {int(v): i for i, v in enumerate(target_units or [])}
 
 
 def family_summary(sf: pd.DataFrame, cxf: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
