@@ -137,6 +137,7 @@ class Family(_Strict):
     seeds: list[int] | SeedRange = [0]
     states: States
     implementations: list[ImplementationSpec] = []
+    phases: Literal["encoded", "all"] | None = None  # overrides analysis.phases for this family
 
     def seed_list(self) -> list[int]:
         if isinstance(self.seeds, SeedRange):

@@ -29,16 +29,18 @@ class StudySystem:
     verification: dict[str, Any] = field(default_factory=dict)
     unit_roles: Any = None
     target_units: Any = None
+    info: dict[str, Any] = field(default_factory=dict)  # target's showcase "state" and "sampler" record
 
 
 @dataclass(frozen=True)
 class AnalysedState:
-    """A state of a system to analyse, with the target state it encodes and its phase."""
+    """A state of a system to analyse, with the target state it encodes, its phase, and the target state's reachability."""
 
     system: str
     state: State
     target_state: State
     phase: int
+    target_reachable: bool = True
 
 
 @dataclass(frozen=True)

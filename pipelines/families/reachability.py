@@ -44,6 +44,6 @@ def reachable(substrate: Substrate) -> np.ndarray:
     return out
 
 
-def is_reachable(substrate: Substrate, state: tuple[int, ...] | list[int]) -> bool:
-    """Whether ``state`` has a predecessor."""
-    return bool(reachable(substrate)[int(state_index(np.asarray([state]))[0])])
+def index_of(state: tuple[int, ...] | list[int]) -> int:
+    """Little-endian index of one state."""
+    return sum(int(b) << i for i, b in enumerate(state))

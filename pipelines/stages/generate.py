@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from iitcore import Substrate
 from pipelines.config import ConfigError, Family, StudyConfig
-from pipelines.families import FamilyError, VerificationError, implement, make_target, simulate
+from pipelines.families import FamilyError, VerificationError, implement, make_target, reachability, simulate
 from pipelines.work import AnalysedState, StudySystem
 
 
@@ -49,7 +48,8 @@ def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[StudySyst
             targets[target.id] = target
             systems.append(
                 StudySystem(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
-                       int(target.seed), target.substrate)
+                       int(target.seed), target.substrate,
+                       info={k: v for k, v in target.info.items() if k in ("state", "sampler")})
             )
             for spec, impl in family_impls:
                 impls[impl.id] = impl
@@ -79,13 +79,9 @@ def require_verified(systems: list[StudySystem]) -> None:
 
 
 def reachable_states(substrate: Substrate) -> list[tuple[int, ...]]:
-    """States with positive probability after one update from some state."""
-    tpm = substrate.tpm()
-    found: set[tuple[int, ...]] = set()
-    for row in tpm:
-        choices = [(0, 1) if 0.0 < p < 1.0 else ((1,) if p == 1.0 else (0,)) for p in row]
-        found.update(itertools.product(*choices))
-    return sorted(found, key=lambda s: s[::-1])
+    """States with positive probability after one update from some state (little-endian order)."""
+    mask = reachability.reachable(substrate)
+    return [s for s, ok in zip(all_states(substrate.n), mask) if ok]
 
 
 def all_states(n: int) -> list[tuple[int, ...]]:
@@ -127,14 +123,17 @@ def analysed_states(
         if s.kind == "target"
         for t in [targets[s.id]]
     }
+    reach = {t: reachability.reachable(targets[t].substrate) for t in per_target}
     out: list[AnalysedState] = []
     for s in systems:
         for ts in per_target[s.target_id]:
+            ok = bool(reach[s.target_id][reachability.index_of(ts)])
             if s.kind == "target":
-                out.append(AnalysedState(s.id, ts, ts, 0))
+                out.append(AnalysedState(s.id, ts, ts, 0, ok))
                 continue
             impl = impls[s.id]
-            phases = impl.phase_states(ts) if cfg.analysis.phases == "all" else [impl.encode(ts)]
+            phases_of = families[s.family].phases or cfg.analysis.phases
+            phases = impl.phase_states(ts) if phases_of == "all" else [impl.encode(ts)]
             for phase, st in enumerate(phases):
-                out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase))
+                out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase, ok))
     return out

@@ -171,6 +171,19 @@ def _fidelity(sy: Any, systems: list[str], kind: dict[str, str]) -> pd.DataFrame
                                        "equivalence"])
 
 
+def claim_csv_tables(ct: ClaimTables) -> dict[str, pd.DataFrame]:
+    """The claims' tables as written to ``tables/*.csv``."""
+    return {
+        "claims": ct.claims,
+        "claim_categories": claims.category_table(ct.pairs),
+        "sensitivity": claims.sensitivity(ct.claims),
+        "pair_categories": ct.pairs,
+        "phi_ratios": ct.ratios,
+        "samplers": ct.samplers,
+        "fidelity": ct.fidelity,
+    }
+
+
 # ------------------------------------------------------------------ Markdown
 STATEMENTS = {
     "i": "(i) the target is one complex in its showcase state",
