@@ -30,17 +30,20 @@ OVERHEAD_PER_CANDIDATE = 0.65e-3  # seconds, bench_pipeline.py (pipeline vs plai
 
 
 def formalisms(cfg) -> list:
-    names = getattr(cfg.analysis, "formalisms", None) or [getattr(cfg.analysis, "formalism", "iit4_2023")]
+    names = getattr(cfg.analysis, "formalisms", None) or [cfg.analysis.compat]
     return list(names)
 
 
 def cost(substrate: iitcore.Substrate, state: tuple[int, ...], formalism, max_size, structure_max: int) -> tuple[float, int]:
     """Seconds for one analysed state (complexes and their Phi-structures) and its candidate count."""
     start = time.perf_counter()
-    found = iitcore.complexes(substrate, state, max_size, formalism=formalism)
+    try:
+        found = iitcore.complexes(substrate, state, max_size, compat=formalism)
+    except iitcore.StateUnreachableError:  # planned, recorded, nothing evaluated
+        return time.perf_counter() - start, 0
     for c in found:
         if len(c.units) <= structure_max:
-            iitcore.phi_structure(substrate, state, c.units, formalism=formalism, sia_result=c.sia)
+            iitcore.phi_structure(substrate, state, c.units, compat=formalism, sia_result=c.sia)
     return time.perf_counter() - start, len(found.plan.candidates)
 
 

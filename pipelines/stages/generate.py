@@ -89,10 +89,14 @@ def all_states(n: int) -> list[tuple[int, ...]]:
     return [tuple(int(b) for b in row) for row in simulate.all_states(n)]
 
 
-def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
-    """The target states a family's config selects for one target."""
+def target_states(fam: Family, substrate: Substrate, showcase: list[int] | None = None) -> list[tuple[int, ...]]:
+    """The target states a family's config selects for one target (``showcase``: the recipe's state, if any)."""
     sel = fam.states
     n = substrate.n
+    if sel.select == "showcase":
+        if showcase is None:
+            raise ConfigError(f"family {fam.name}: states select: showcase, but recipe {fam.recipe!r} has no showcase state")
+        return [tuple(int(b) for b in showcase)]
     if sel.select == "given":
         for s in sel.values:
             if len(s) != n:
@@ -118,7 +122,7 @@ def analysed_states(
     """Every (system, state) pair to analyse, in system order."""
     families = {f.name: f for f in cfg.families}
     per_target = {
-        t.id: target_states(families[s.family], t.substrate)
+        t.id: target_states(families[s.family], t.substrate, t.info.get("state"))
         for s in systems
         if s.kind == "target"
         for t in [targets[s.id]]
