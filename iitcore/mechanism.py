@@ -7,9 +7,9 @@ rest uniformly averaged. :func:`cut_table` tabulates, per unit, that
 probability for every (input state, averaged-input mask); a partition then
 only changes which mask each unit uses. With the specified state fixed, the
 integration of a partition is the selectivity times a sum of per-unit
-``log2(uncut / cut)`` terms (spec 4.8 applied to mechanisms), so all
-partitions of a (mechanism, purview) pair are evaluated with a few array
-gathers over :class:`~iitcore.mechanism_partitions.PartitionTable`.
+``log2(uncut / cut)`` terms (spec 4.8 applied to mechanisms); the MIP over
+the partitions of a (mechanism, purview) pair is found by
+:mod:`iitcore.mechanism_mip`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from itertools import combinations
 
 import numpy as np
 
-from iitcore.mechanism_partitions import partition_table
-from iitcore.numerics import EPS
+from iitcore.mechanism_mip import cause_mip, effect_mip
+from iitcore.mechanism_partitions import parts_of_row
+from iitcore.numerics import eq_mask
 from iitcore.substrate import Substrate
 from iitcore.system import System
 
@@ -75,32 +76,8 @@ class PurviewResult:
 
 def mip_parts(mechanism: tuple[int, ...], purview: tuple[int, ...], row: int) -> Parts:
     """Parts (mechanism, purview) of partition ``row`` of this mechanism over this purview."""
-    table = partition_table(len(mechanism), len(purview))
-    return tuple((tuple(mechanism[q] for q in mq), tuple(purview[p] for p in zp)) for mq, zp in table.parts(row))
-
-
-def _eq_mask(x: np.ndarray, ref: float) -> np.ndarray:
-    return np.abs(x - ref) <= np.maximum(EPS * np.maximum(np.abs(x), abs(ref)), EPS)
-
-
-def _mip(sel: float, probs: np.ndarray, masks: np.ndarray, N: np.ndarray) -> tuple[float, float, int]:
-    """MIP of one state (spec 6.3). ``probs[u, mask]`` is unit u's probability of
-    its specified value with the inputs in ``mask`` fixed (last column: uncut);
-    ``masks[u, row]`` is the mask partition ``row`` leaves unit u.
-    Returns (phi, normalized phi, row)."""
-    terms = np.log2(probs[:, -1:] / probs)
-    total = terms[0][masks[0]]
-    for u in range(1, len(terms)):
-        total = total + terms[u][masks[u]]
-    phi = sel * total
-    bad = phi <= EPS  # not positive: the reference stops at the first such partition
-    if bad.any():
-        row = int(np.argmax(bad))
-        return float(phi[row]), float(phi[row] / N[row]), row
-    norm = phi / N
-    cand = _eq_mask(norm, float(norm.min()))
-    row = int(np.argmax(cand & _eq_mask(phi, float(phi[cand].max()))))
-    return float(phi[row]), float(norm[row]), row
+    parts = parts_of_row(len(mechanism), len(purview), row)
+    return tuple((tuple(mechanism[q] for q in mq), tuple(purview[p] for p in zp)) for mq, zp in parts)
 
 
 def _bits(index: int, z: int) -> tuple[int, ...]:
@@ -152,7 +129,7 @@ class Evaluator:
             results = [StateResult(r.state, max(r.phi, 0.0), max(r.normalized_phi, 0.0), r.mip_row) for r in results]
         if len(results) > 1:
             phis = np.array([r.phi for r in results])
-            results = [r for r, k in zip(results, _eq_mask(phis, float(phis.max()))) if k]
+            results = [r for r, k in zip(results, eq_mask(phis, float(phis.max()))) if k]
         return PurviewResult(purview, ii, tuple(results))
 
     def effect(self, mech: tuple[int, ...], candidates: list[tuple[int, ...]]) -> list[PurviewResult]:
@@ -169,11 +146,10 @@ class Evaluator:
             fwd = joint[m_idx]
             with np.errstate(divide="ignore", invalid="ignore"):
                 ii = np.where(fwd > 0, fwd * np.log2(fwd / joint.mean(axis=0)), 0.0)
-                table = partition_table(m, z)
                 on = np.stack([self._effect_factor(j, mech)[1] for j in Z])
                 results = _tied_states(
                     ii, fwd, fwd, lambda s, state: np.where(np.array(state)[:, None] == 1, on, 1.0 - on),
-                    table.emask, table.N, z,
+                    lambda sel, probs: effect_mip(sel, probs, m, z), z,
                 )
             out.append(self._resolve(Z, float(ii.max()), results))
         return out
@@ -193,11 +169,11 @@ class Evaluator:
                 out.append(PurviewResult(Z, 0.0, (StateResult((0,) * z, 0.0, 0.0, 0),)))
                 continue
             sel = fwd / total
-            table = partition_table(m, z)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ii = np.where(fwd > 0, sel * np.log2(fwd / fwd.mean()), 0.0)
                 results = _tied_states(
-                    ii, fwd, sel, lambda s, state: np.stack([f[s] for f in factors]), table.cmask, table.N, z
+                    ii, fwd, sel, lambda s, state: np.stack([f[s] for f in factors]),
+                    lambda sel_s, probs: cause_mip(sel_s, probs, m, z), z,
                 )
             out.append(self._resolve(Z, float(ii.max()), results))
         return out
@@ -208,8 +184,7 @@ def _tied_states(
     fwd: np.ndarray,
     selectivity: np.ndarray,
     probs_of: Callable[[int, tuple[int, ...]], np.ndarray],
-    mask: np.ndarray,
-    N: np.ndarray,
+    mip: Callable[[float, np.ndarray], tuple[float, float, int]],
     z: int,
 ) -> list[StateResult]:
     """The MIP of every purview state tied at the maximal ii (exact equality, LE order)."""
@@ -219,7 +194,7 @@ def _tied_states(
         if fwd[s] == 0.0:
             results.append(StateResult(state, 0.0, 0.0, 0))
         else:
-            results.append(StateResult(state, *_mip(float(selectivity[s]), probs_of(int(s), state), mask, N)))
+            results.append(StateResult(state, *mip(float(selectivity[s]), probs_of(int(s), state))))
     return results
 
 

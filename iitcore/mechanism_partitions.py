@@ -15,6 +15,7 @@ purview position p. Everything the MIP search needs is derived from these.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,6 +26,7 @@ from iitcore.partitions import set_partition_labels
 MAX_ROWS = 1 << 23  # partitions tabulated for one (mechanism, purview) shape (6 x 6 has 2.2M)
 
 
+@lru_cache(maxsize=256)
 def count_partitions(m: int, z: int) -> int:
     """Number of JOINT_PARTITION_ALL partitions: sum_r S(m, r) (r+1)^z, less the
     2^z - 1 that give purview units to an unsplit mechanism."""
@@ -216,3 +218,126 @@ def partition_table(m: int, z: int) -> PartitionTable:
         np.concatenate(sources),
         np.concatenate(assignments),
     )
+
+
+# ------------------------------------------- rows without tabulating them
+@lru_cache(maxsize=64)
+def _knuth_index(z: int, b: int) -> dict[tuple[int, ...], int]:
+    """Position in :func:`k_partition_labels` of each partition of z elements
+    into b blocks, keyed by its labels renumbered in order of first occurrence."""
+    return {_first_occurrence(labels): i for i, labels in enumerate(k_partition_labels(z, b))}
+
+
+def _first_occurrence(labels: tuple[int, ...]) -> tuple[int, ...]:
+    seen: dict[int, int] = {}
+    return tuple(seen.setdefault(x, len(seen)) for x in labels)
+
+
+def _arrangements(n: int, b: int) -> int:
+    """n! / (n - b)!: distinct orders of b distinct blocks and n - b empty ones."""
+    out = 1
+    for i in range(n - b + 1, n + 1):
+        out *= i
+    return out
+
+
+@lru_cache(maxsize=64)
+def _stirling_row(z: int) -> tuple[int, ...]:
+    row = [1] + [0] * z
+    for _ in range(z):
+        row = [0] + [r * row[r] + row[r - 1] for r in range(1, z + 1)]
+    return tuple(row)
+
+
+@lru_cache(maxsize=64)
+def row_offsets(m: int, z: int) -> np.ndarray:
+    """First row of every mechanism set partition (``set_partition_labels(m)`` order)."""
+    blocks = set_partition_labels(m).max(axis=1).astype(object) + 1
+    counts = [(int(r) + 1) ** z for r in blocks]
+    counts[0] = 1  # the unsplit mechanism keeps an empty purview
+    return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
+def assignment_rank(parts: int, assignment: Sequence[int]) -> int:
+    """Row of ``assignment`` (part of each purview position) in
+    :func:`purview_assignments` order, computed without the table."""
+    z = len(assignment)
+    blocks = [tuple(p for p in range(z) if assignment[p] == k) for k in range(parts)]
+    nonempty = sorted(b for b in blocks if b)
+    b = len(nonempty)
+    symbol = {blk: i + 1 for i, blk in enumerate(nonempty)}
+    seq = [symbol.get(blk, 0) for blk in blocks]
+    labels = [0] * z
+    for i, blk in enumerate(nonempty):
+        for p in blk:
+            labels[p] = i
+    stirling = _stirling_row(z)
+    rank = sum(stirling[c] * _arrangements(parts, c) for c in range(1, b))
+    rank += _knuth_index(z, b)[_first_occurrence(tuple(labels))] * _arrangements(parts, b)
+    zeros, free = parts - b, set(range(1, b + 1))
+    for pos, s in enumerate(seq):  # lexicographic rank among the arrangements
+        rest = parts - pos - 1
+        smaller = ([0] if zeros and s > 0 else []) + [t for t in sorted(free) if t < s]
+        for t in smaller:
+            z_left = zeros - (t == 0)
+            rank += _arrangements(rest, rest - z_left)
+        if s == 0:
+            zeros -= 1
+        else:
+            free.discard(s)
+    return rank
+
+
+def row_of(m: int, source: int, assignment: Sequence[int]) -> int:
+    """Row of (mechanism set partition ``source``, purview ``assignment``) in :func:`partition_table` order."""
+    if source == 0:
+        return 0
+    parts = int(set_partition_labels(m)[source].max()) + 2
+    return int(row_offsets(m, len(assignment))[source]) + assignment_rank(parts, assignment)
+
+
+def parts_of_row(m: int, z: int, row: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(mechanism positions, purview positions) of every part of partition ``row``
+    (as :meth:`PartitionTable.parts`), without the table."""
+    source = int(np.searchsorted(row_offsets(m, z), row, side="right")) - 1
+    mech = set_partition_labels(m)[source]
+    parts = int(mech.max()) + 2
+    if source == 0:
+        assignment = [1] * z
+    else:
+        assignment = _assignment_of_rank(parts, z, row - int(row_offsets(m, z)[source]))
+    return [
+        (tuple(q for q in range(m) if mech[q] == k), tuple(p for p in range(z) if assignment[p] == k))
+        for k in range(parts)
+    ]
+
+
+def _assignment_of_rank(parts: int, z: int, rank: int) -> list[int]:
+    """Inverse of :func:`assignment_rank`."""
+    stirling = _stirling_row(z)
+    b = 1
+    while rank >= stirling[b] * _arrangements(parts, b):
+        rank -= stirling[b] * _arrangements(parts, b)
+        b += 1
+    which, rank = divmod(rank, _arrangements(parts, b))
+    labels = k_partition_labels(z, b)[which]
+    blocks = sorted(tuple(p for p in range(z) if labels[p] == c) for c in range(b))
+    zeros, free, seq = parts - b, list(range(1, b + 1)), []
+    for pos in range(parts):
+        rest = parts - pos - 1
+        for t in ([0] if zeros else []) + free:
+            count = _arrangements(rest, rest - (zeros - (t == 0)))
+            if rank < count:
+                break
+            rank -= count
+        seq.append(t)
+        if t == 0:
+            zeros -= 1
+        else:
+            free.remove(t)
+    assignment = [0] * z
+    for k, s in enumerate(seq):
+        if s:
+            for p in blocks[s - 1]:
+                assignment[p] = k
+    return assignment

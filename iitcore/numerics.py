@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 PRECISION = 13
 EPS = 10.0 ** -PRECISION
 
@@ -19,3 +21,8 @@ def eq(x: float, y: float) -> bool:
 def is_positive(x: float) -> bool:
     """x > 0 and not eq(x, 0)."""
     return x > 0 and not eq(x, 0.0)
+
+
+def eq_mask(x: np.ndarray, ref: float) -> np.ndarray:
+    """:func:`eq` of every element of ``x`` with ``ref``."""
+    return np.abs(x - ref) <= np.maximum(EPS * np.maximum(np.abs(x), abs(ref)), EPS)

@@ -14,6 +14,7 @@ loops over partitions in Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
@@ -92,3 +93,59 @@ def cut_matrix(labels: np.ndarray, inputs_cut: np.ndarray, outputs_cut: np.ndarr
     la = labels[:, None]
     lb = labels[None, :]
     return (la != lb) & (inputs_cut[lb] | outputs_cut[la])
+
+
+@lru_cache(maxsize=32)
+def _children_offsets(s: int) -> np.ndarray:
+    """For the set partitions of s elements in reference order, the index of
+    each one's first child (x prepended) among the partitions of s + 1 elements."""
+    blocks = np.ones(1, dtype=np.int64)  # blocks of each partition of 1 element
+    for _ in range(1, s):
+        reps = blocks + 1
+        child = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
+        parent = np.repeat(blocks, reps)
+        blocks = parent + (child == parent)
+    return np.concatenate([[0], np.cumsum(blocks + 1)[:-1]])
+
+
+def set_partition_key(labels: Sequence[int], directions: Sequence[int]) -> int:
+    """Global enumeration key ``i * 3**k + d`` of the directional partition
+    with block ``labels[a]`` per unit and ``directions[b]`` (0 CAUSE, 1 EFFECT,
+    2 BIDIRECTIONAL) per block label b, computed without tabulating the set
+    partitions (:func:`set_partition_of_index` inverts the set-partition rank)."""
+    k = len(labels)
+    order = [labels[k - 1]]  # block labels in the generator's block order
+    rank = 0
+    for x in range(k - 2, -1, -1):  # element x is prepended to a partition of x+1 .. k-1
+        if labels[x] in order:
+            child = order.index(labels[x])
+        else:
+            child = len(order)
+            order.insert(0, labels[x])
+        rank = int(_children_offsets(k - 1 - x)[rank]) + child
+    d = 0
+    for b in order:
+        d = 3 * d + int(directions[b])
+    return (rank - 1) * 3**k + d
+
+
+def set_partition_of_index(k: int, index: int) -> np.ndarray:
+    """``set_partition_labels(k)[index]`` computed without the table (the inverse
+    of the rank in :func:`set_partition_key`)."""
+    children = []
+    for s in range(k - 1, 0, -1):  # peel off elements 0, 1, ..., k-2
+        offsets = _children_offsets(s)
+        parent = int(np.searchsorted(offsets, index, side="right")) - 1
+        children.append(index - int(offsets[parent]))
+        index = parent
+    labels = [0] * k
+    blocks = 1  # partition of {k-1}: one block, label 0
+    for x, child in zip(range(k - 2, -1, -1), reversed(children)):
+        if child < blocks:
+            labels[x] = child
+        else:  # a new singleton block goes first; the others shift
+            for y in range(x + 1, k):
+                labels[y] += 1
+            labels[x] = 0
+            blocks += 1
+    return np.array(labels, dtype=np.int8)

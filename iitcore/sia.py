@@ -20,14 +20,16 @@ from iitcore.numerics import eq, is_positive, tol
 from iitcore.partitions import (
     DIRECTIONS,
     direction_bits,
-    set_partition_labels,
+    set_partition_of_index,
     system_set_partitions,
 )
 from iitcore.substrate import Substrate, le_states
 from iitcore.system import System, effect_reachable, expand, input_index
+from iitcore.system_mip import SideSearch, first_nonpositive, tied_minima
 
 COMPAT_MODES = ("iit4_2023", "pyphi-feature-iit4")
 CHUNK_ELEMENTS = 1 << 21  # partition-by-direction cells evaluated per block
+ENUMERATED_UNITS = 4  # up to this size every partition is evaluated; larger systems are searched
 
 
 # ---------------------------------------------------------------- results
@@ -253,13 +255,36 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
     sel_e = float(info.effect_forward[e_idx])
     t_e = _unit_terms(system, "effect", effect)
     t_c = _unit_terms(system, "cause", cause)
-    sides = (_edges(system.inputs, t_c), _edges(system.inputs, t_e))
     if k == 1:  # the complete cut: the self-loop is severed, N = 1
         full = (1 << len(system.inputs[0])) - 1
         phi_c, phi_e = sel_c * t_c[0][full], sel_e * t_e[0][full]
         phi = min(phi_c, phi_e)
         row = np.array([phi / 1.0, phi, phi_c, phi_e, 1.0])
         return row, 0, [0], not is_positive(phi)
+    candidates = enumerated_candidates if k <= ENUMERATED_UNITS else searched_candidates
+    first_bad, keys, values = candidates(system, t_c, t_e, sel_c, sel_e)
+    if first_bad is not None:  # the first non-positive partition in enumeration order is the MIP
+        return np.asarray(first_bad[1]), first_bad[0], [first_bad[0]], True
+    return _resolve_ties(system, keys, values, compat)
+
+
+def searched_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):
+    """:func:`enumerated_candidates` by the exact search of :mod:`iitcore.system_mip`
+    (the first non-positive partition, else only the partitions tied near the minimum)."""
+    side_c, side_e = SideSearch(system.inputs, t_c), SideSearch(system.inputs, t_e)
+    first_bad = first_nonpositive(side_c, side_e, sel_c, sel_e, tol(0.0))
+    if first_bad is not None:
+        return first_bad, None, None
+    found = tied_minima(side_c, side_e, sel_c, sel_e)
+    return None, found.keys, found.values
+
+
+def enumerated_candidates(system: System, t_c: list[np.ndarray], t_e: list[np.ndarray], sel_c: float, sel_e: float):
+    """Every partition in enumeration order, in blocks, stopping after the block
+    holding the first non-positive one. Returns (first non-positive (key, values
+    row) or None, candidate keys, candidate values) as :class:`_Candidates`."""
+    k = system.k
+    sides = (_edges(system.inputs, t_c), _edges(system.inputs, t_e))
     cands = _Candidates()
     first_bad: tuple[int, np.ndarray] | None = None
     stride = 3**k
@@ -296,11 +321,14 @@ def _search(system: System, cause: tuple[int, ...], effect: tuple[int, ...], inf
             if first_bad is None:
                 cands.add(keys, phi / N, phi, phi_c, phi_e, N)
         if first_bad is not None:  # the earliest non-positive partition ends the search
-            break
-    if first_bad is not None:
-        return first_bad[1], first_bad[0], [first_bad[0]], True
-    keys = np.concatenate(cands.keys)
-    values = np.concatenate(cands.values, axis=1)
+            return first_bad, None, None
+    return None, np.concatenate(cands.keys), np.concatenate(cands.values, axis=1)
+
+
+def _resolve_ties(system: System, keys: np.ndarray, values: np.ndarray, compat: str):
+    """The MIP among candidate partitions: minimal normalized phi, then largest
+    phi, then the formalism's tie rule among distinct cut matrices."""
+    k = system.k
     norm_min = values[0].min()
     sel = np.array([eq(x, norm_min) for x in values[0]])
     keys, values = keys[sel], values[:, sel]
@@ -324,7 +352,7 @@ def _le(bits: Sequence[int]) -> int:
 
 def _cut_matrix_of(k: int, key: int) -> np.ndarray:
     i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
+    labels = set_partition_of_index(k, 1 + i)
     K = int(labels.max()) + 1
     ins_cut, outs_cut = direction_bits(K)
     la, lb = labels[:, None], labels[None, :]
@@ -352,7 +380,7 @@ def _partition(units: tuple[int, ...], key: int, k: int, normalization: float) -
     if k == 1:
         return Partition(((units[0],),), ("BIDIRECTIONAL",), ((1,),), ((units[0], units[0]),), 1)
     i, d = divmod(int(key), 3**k)
-    labels = set_partition_labels(k)[1 + i]
+    labels = set_partition_of_index(k, 1 + i)
     K = int(labels.max()) + 1
     ins_cut, outs_cut = direction_bits(K)
     parts = tuple(tuple(units[a] for a in range(k) if labels[a] == b) for b in range(K))
