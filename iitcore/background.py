@@ -19,12 +19,14 @@ min-fill elimination order (bounded by a maximum width, past which
 from __future__ import annotations
 
 import heapq
-from collections import deque
 from functools import cached_property, lru_cache
 from itertools import combinations
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
+from iitcore.cache import KeyedCache, register_memo, wiring_key
 from iitcore.errors import EliminationWidthError, InvalidSubstrateError, StateUnreachableError
 from iitcore.substrate import Substrate, le_states
 
@@ -59,6 +61,7 @@ class BruteForcePosterior:
         self.state = state
         self.total = float(likelihood.sum())
         self._grid = likelihood.reshape([2] * n, order="F") if n else likelihood
+        self._cache: dict[tuple[int, ...], np.ndarray] = {}
 
     @property
     def reachable(self) -> bool:
@@ -68,9 +71,13 @@ class BruteForcePosterior:
         """Joint posterior of the prior states of ``units`` (sorted), little-endian."""
         if not self.reachable:
             raise _unreachable(self.state)
-        others = tuple(i for i in range(self.n) if i not in units)
-        m = self._grid.sum(axis=others) if others else self._grid
-        return np.asarray(m, float).reshape(-1, order="F") / self.total
+        if units not in self._cache:
+            others = tuple(i for i in range(self.n) if i not in units)
+            m = self._grid.sum(axis=others) if others else self._grid
+            table = np.asarray(m, float).reshape(-1, order="F") / self.total
+            table.setflags(write=False)
+            self._cache[units] = table
+        return self._cache[units]
 
 
 # ------------------------------------------------------------ elimination
@@ -167,6 +174,8 @@ class _JunctionTree:
     """
 
     def __init__(self, factors: list[Factor], max_width: int, what: str):
+        self.factors, self.max_width = factors, max_width
+        self._joints: dict[tuple[int, ...], np.ndarray] = {}
         self.order = _min_fill_order([vs for vs, _ in factors], frozenset(), max_width, what)
         self.pos = {v: i for i, (v, _) in enumerate(self.order)}
         self.sep = dict(self.order)
@@ -213,56 +222,87 @@ class _JunctionTree:
         v = self.clique_of(units)
         return _normalised(_contract(self._incoming(v), units))
 
+    def joint(self, units: tuple[int, ...], what: str) -> np.ndarray:
+        """Normalised joint over ``units`` (from a clique, else by elimination), remembered."""
+        if units not in self._joints:
+            if self.clique_of(units) is not None:
+                self._joints[units] = self.marginal(units)
+            else:
+                self._joints[units] = _eliminate(self.factors, units, self.max_width, what)
+        return self._joints[units]
+
+
+def _arc_consistency(n: int, factors: list[Factor]) -> np.ndarray | None:
+    """Generalised arc consistency on the factors' supports: each variable's possible prior values.
+
+    Rounds over every factor whose variables changed, vectorised per arity
+    (the fixed point is the unique largest consistent one, whatever the
+    order). None if some factor has no support left (a wipe-out).
+    """
+    domain = np.ones((n, 2), dtype=bool)
+    by_arity: dict[int, list[int]] = {}
+    for f, (vs, table) in enumerate(factors):
+        if not np.all(table > 0.0):
+            by_arity.setdefault(len(vs), []).append(f)
+    groups = []
+    for k, members in sorted(by_arity.items()):
+        if k == 0:
+            return None  # a constant factor that is zero
+        scopes = np.array([factors[f][0] for f in members], dtype=np.int64)
+        support = np.stack([factors[f][1].reshape(-1, order="F") > 0.0 for f in members])
+        groups.append((scopes, support, le_states(k).astype(bool)))
+    active = [np.ones(len(scopes), dtype=bool) for scopes, _, _ in groups]
+    while any(a.any() for a in active):
+        before = domain.copy()
+        for (scopes, support, bits), act in zip(groups, active):
+            vs, allowed = scopes[act], support[act]
+            for a in range(vs.shape[1]):
+                allowed = allowed & before[vs[:, a]][:, bits[:, a].astype(np.int64)]
+            if not allowed.any(axis=1).all():
+                return None
+            for a in range(vs.shape[1]):
+                for b in (0, 1):
+                    seen = allowed[:, bits[:, a] == bool(b)].any(axis=1)
+                    np.logical_and.at(domain[:, b], vs[:, a], seen)
+        changed = np.any(domain != before, axis=1)
+        active = [changed[scopes].any(axis=1) for scopes, _, _ in groups]
+    return domain
+
+
+_TREES = KeyedCache("junction trees (by wiring and reduced factors)", 512)
+
 
 class EliminationPosterior:
-    """Exact posterior by constraint propagation and variable elimination (large substrates)."""
+    """Exact posterior by constraint propagation and variable elimination (large substrates).
+
+    The junction tree of each component of the reduced factor graph is
+    shared through a cache keyed by exactly what its factors are made of:
+    each unit's table, its current state and the pinned values of its
+    pinned inputs (consecutive phases of a computer share most of them).
+    """
 
     def __init__(self, substrate: Substrate, state: tuple[int, ...], max_width: int = MAX_ELIMINATION_WIDTH):
         self.n = substrate.n
         self.state = state
         self.max_width = max_width
+        self.wiring = wiring_key(substrate)
         factors = []
         for j, (ins, table) in enumerate(zip(substrate.inputs, substrate.tables)):
             like = table if state[j] else 1.0 - table
             factors.append((ins, like.reshape((2,) * len(ins), order="F") if ins else like.reshape(())))
-        self.impossible = False
-        self.domain = self._propagate(factors)
-        self.pinned = {v: int(np.argmax(d)) for v, d in enumerate(self.domain) if d.sum() == 1}
+        domain = _arc_consistency(self.n, factors)
+        self.impossible = domain is None
+        self.domain = np.ones((self.n, 2), dtype=bool) if domain is None else domain
+        self.pinned = {} if domain is None else {v: int(d[1]) for v, d in enumerate(domain) if d.sum() == 1}
         reduced = [] if self.impossible else [self._reduce(f) for f in factors]
         self.impossible |= any(not t.sum() > 0.0 for vs, t in reduced if not vs)
-        self.components, self.component_of = self._split([f for f in reduced if f[0]])
+        keys = [
+            (j, state[j], tuple((i, self.pinned[i]) for i in substrate.inputs[j] if i in self.pinned))
+            for j, (vs, _) in enumerate(reduced) if vs
+        ]
+        self.components, self.component_of, self.component_keys = self._split([f for f in reduced if f[0]], keys)
         self.trees: dict[int, _JunctionTree] = {}
         self._cache: dict[tuple[int, ...], np.ndarray] = {}
-
-    # ---------------------------------------------------- propagation
-    def _propagate(self, factors: list[Factor]) -> np.ndarray:
-        """Generalised arc consistency on the factors' supports; sets ``impossible`` on a wipe-out."""
-        domain = np.ones((self.n, 2), dtype=bool)
-        constraining = [i for i, (vs, t) in enumerate(factors) if not np.all(t > 0.0)]
-        watchers: dict[int, list[int]] = {}
-        for i in constraining:
-            for v in factors[i][0]:
-                watchers.setdefault(v, []).append(i)
-        queue, queued = deque(constraining), set(constraining)
-        while queue:
-            i = queue.popleft()
-            queued.discard(i)
-            vs, table = factors[i]
-            support = table > 0.0
-            for a, v in enumerate(vs):
-                support = support & domain[v].reshape((1,) * a + (2,) + (1,) * (len(vs) - a - 1))
-            if not support.any():
-                self.impossible = True
-                return domain
-            for a, v in enumerate(vs):
-                allowed = support.any(axis=tuple(b for b in range(len(vs)) if b != a))
-                if not np.array_equal(allowed, domain[v]):
-                    domain[v] = allowed
-                    for w in watchers[v]:
-                        if w != i and w not in queued:
-                            queue.append(w)
-                            queued.add(w)
-        return domain
 
     def _reduce(self, factor: Factor) -> Factor:
         vs, table = factor
@@ -270,34 +310,37 @@ class EliminationPosterior:
         return tuple(v for v in vs if v not in self.pinned), table[index]
 
     @staticmethod
-    def _split(factors: list[Factor]) -> tuple[list[list[Factor]], dict[int, int]]:
-        """Connected components of the factor graph (union-find over variables)."""
-        root: dict[int, int] = {}
+    def _split(factors: list[Factor], keys: list[tuple]) -> tuple[list[list[Factor]], dict[int, int], list[tuple]]:
+        """Connected components of the factor graph (scipy.sparse.csgraph over variables).
 
-        def find(v: int) -> int:
-            while root.setdefault(v, v) != v:
-                root[v] = root[root[v]]
-                v = root[v]
-            return v
-
-        for vs, _ in factors:
-            for v in vs[1:]:
-                root[find(v)] = find(vs[0])
-            find(vs[0])
+        Components are ordered by their first factor, factors keep their order;
+        ``keys`` (one per factor) are collected per component.
+        """
+        variables = sorted({v for vs, _ in factors for v in vs})
+        local = {v: a for a, v in enumerate(variables)}
+        rows = [local[vs[0]] for vs, _ in factors for _ in vs]
+        cols = [local[v] for vs, _ in factors for v in vs]
+        m = len(variables)
+        graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(m, m))
+        _, labels = connected_components(graph, directed=False)
         label: dict[int, int] = {}
         components: list[list[Factor]] = []
-        for f in factors:
-            r = find(f[0][0])
-            if r not in label:
-                label[r] = len(components)
+        component_keys: list[list] = []
+        for f, key in zip(factors, keys):
+            c = label.setdefault(int(labels[local[f[0][0]]]), len(components))
+            if c == len(components):
                 components.append([])
-            components[label[r]].append(f)
-        return components, {v: label[find(v)] for v in root}
+                component_keys.append([])
+            components[c].append(f)
+            component_keys[c].append(key)
+        component_of = {v: label[int(labels[a])] for v, a in local.items()}
+        return components, component_of, [tuple(k) for k in component_keys]
 
     # ------------------------------------------------------- queries
     def _tree(self, c: int, what: str) -> _JunctionTree:
         if c not in self.trees:
-            self.trees[c] = _JunctionTree(self.components[c], self.max_width, what)
+            key = (self.wiring, self.max_width, self.component_keys[c])
+            self.trees[c] = _TREES.get(key, lambda: _JunctionTree(self.components[c], self.max_width, what))
         return self.trees[c]
 
     @cached_property
@@ -328,13 +371,11 @@ class EliminationPosterior:
                     by_component.setdefault(self.component_of[u], []).append(u)
             for c, group in by_component.items():
                 what = f"units {list(units)}"
-                tree, group_t = self._tree(c, what), tuple(group)
-                if tree.clique_of(group_t) is not None:
-                    pieces.append((group_t, tree.marginal(group_t)))
-                else:
-                    pieces.append((group_t, _eliminate(self.components[c], group_t, self.max_width, what)))
-            table = _normalised(_contract(pieces, units))  # units in no factor stay uniform
-            self._cache[units] = table.reshape(-1, order="F")
+                group_t = tuple(group)
+                pieces.append((group_t, self._tree(c, what).joint(group_t, what)))
+            table = _normalised(_contract(pieces, units)).reshape(-1, order="F")  # units in no factor stay uniform
+            table.setflags(write=False)
+            self._cache[units] = table
         return self._cache[units]
 
 
@@ -345,6 +386,9 @@ def _posterior(
     if method == "brute" or (method == "auto" and substrate.n <= BRUTE_FORCE_UNITS):
         return BruteForcePosterior(substrate, state)
     return EliminationPosterior(substrate, state, max_width)
+
+
+register_memo("posteriors (by substrate object and state)", _posterior)
 
 
 def posterior(

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iitcore import Substrate, Unreachable, complexes, evaluate_candidates, exclusion, maximal_complex, plan_candidates
-from iitcore.candidates import candidate_order_key, strongly_connected_subsets
+from iitcore.candidates import candidate_order_key
 from tests.reference import close, network, networks, substrate
 
 FEAT = "pyphi-feature-iit4"
@@ -128,34 +128,6 @@ def test_pruning_never_removes_a_positive_candidate(seed, n):
             continue
         if e.is_positive:
             assert e.units in planned, e.units
-
-
-@settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 9), density=st.floats(0.1, 0.6), bound=st.integers(2, 9))
-def test_strongly_connected_subsets_are_exactly_enumerated(seed, n, density, bound):
-    rng = np.random.default_rng(seed)
-    adj = rng.random((n, n)) < density
-    succ = [[j for j in range(n) if adj[i, j]] for i in range(n)]
-    pred = [[i for i in range(n) if adj[i, j]] for j in range(n)]
-
-    def sc(s: tuple[int, ...]) -> bool:
-        reach = {s[0]}
-        for nbrs in (succ, pred):
-            seen, todo = {s[0]}, [s[0]]
-            while todo:
-                u = todo.pop()
-                for w in nbrs[u]:
-                    if w in s and w not in seen:
-                        seen.add(w)
-                        todo.append(w)
-            reach = seen if reach == {s[0]} else reach & seen
-            if len(seen) < len(s):
-                return False
-        return True
-
-    expected = {frozenset(s) for k in range(2, bound + 1) for s in combinations(range(n), k) if sc(s)}
-    found = list(strongly_connected_subsets(succ, pred, range(n), bound))
-    assert len(found) == len(set(found)) and set(found) == expected
 
 
 # ------------------------------------------------------------ exclusion
