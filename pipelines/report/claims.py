@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,37 +41,32 @@ def _json(value: Any) -> Any:
     return json.loads(str(value)) if str(value) else None
 
 
-def _formalisms(ds: Any, size: int, default: str) -> list[str]:
-    """The formalism label of each row (the store's single formalism when the table has no such column)."""
-    if "formalism" in ds.variables and ds["formalism"].sizes.get(next(iter(ds["formalism"].dims)), 0) == size:
-        return [str(x) for x in ds["formalism"].values]
-    return [default] * size
+S1_MARK = "tie_rule=s1"  # formalism labels of S1 tie rules (``iit4_2023[tie_rule=s1]``)
 
 
-def store_formalisms(t: Any) -> tuple[str, list[str]]:
-    """The store's default formalism label and the labels that use S1 tie rules."""
-    records = t.provenance.get("formalisms") or [t.provenance.get("formalism")] if isinstance(t.provenance, dict) else []
-    records = [r for r in records if isinstance(r, dict)]
-    default = records[0]["label"] if records else str(t.attrs.get("compat", t.provenance.get("config", {}).get("analysis", {}).get("compat", "iit4_2023")))
-    return default, [r["label"] for r in records if r.get("tie_rule") == "s1"]
+def _label(t: Any) -> str:
+    """The formalism label a loaded view of the store covers."""
+    return str(getattr(t, "formalism", None) or t.provenance.get("config", {}).get("analysis", {}).get("compat", "iit4_2023"))
 
 
-def claim_tables(t: Any, far_below: float = claims.FAR_BELOW) -> ClaimTables:
-    """Claim inputs and results from a loaded study store (``pipelines.report`` ``StudyTables``)."""
+def _view_frames(t: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The claims' states, complexes and pairs frames of one formalism's view of the store."""
     sy, st, cx, cmp = t.systems, t.states, t.complexes, t.comparisons
-    default, s1 = store_formalisms(t)
+    label = _label(t)
     systems = [str(s) for s in sy["system"].values]
     kind = dict(zip(systems, (str(k) for k in sy["kind"].values)))
     target_of = dict(zip(systems, (str(k) for k in sy["target"].values)))
     n_units = dict(zip(systems, (int(k) for k in sy["n_units"].values)))
     family = dict(zip(systems, (str(k) for k in sy["family"].values)))
     noise = {s: float(json.loads(str(p)).get("noise", 0.0)) for s, p in zip(systems, sy["params"].values)}
-    def condition(labels: list[str], rows: list[str]) -> list[str]:
-        """Formalism label, with the target's noise level for noisy targets (their own column in every table)."""
-        return [f"{f}, noise {noise[target_of[s]]:g}" if noise[target_of[s]] else f for f, s in zip(labels, rows)]
+
+    def condition(rows: list[str]) -> list[str]:
+        """The formalism label, with the target's noise level for noisy targets (their own column everywhere)."""
+        return [f"{label}, noise {noise[target_of[s]]:g}" if noise[target_of[s]] else label for s in rows]
+
     st_sys = [str(s) for s in st["system"].values]
     states = pd.DataFrame({
-        "formalism": condition(_formalisms(st, len(st_sys), default), st_sys),
+        "formalism": condition(st_sys),
         "family": [family[s] for s in st_sys],
         "n": [n_units[target_of[s]] for s in st_sys],
         "system": st_sys,
@@ -97,10 +93,9 @@ def claim_tables(t: Any, far_below: float = claims.FAR_BELOW) -> ClaimTables:
         "Phi": np.asarray(big_phi, dtype=float),
     })
     impl = [str(s) for s in cmp["implementation"].values]
-    reach = states[states["phase"] == 0].set_index(["formalism", "system", "target_state"])["reachable"]
-    pair_formalism = condition(_formalisms(cmp, len(impl), default), impl)
+    reach = states[states["phase"] == 0].set_index(["system", "target_state"])["reachable"]
     pairs = pd.DataFrame({
-        "formalism": pair_formalism,
+        "formalism": condition(impl),
         "family": [family[s] for s in impl],
         "n": [n_units[target_of[s]] for s in impl],
         "target": [target_of[s] for s in impl],
@@ -110,13 +105,23 @@ def claim_tables(t: Any, far_below: float = claims.FAR_BELOW) -> ClaimTables:
         "phenomenally_equivalent": cmp["phenomenally_equivalent"].values.astype(bool),
         "same_structures": [str(x) for x in cmp["same_structures"].values],
     })
-    pairs["reachable"] = [bool(reach[(f, t_, ts)]) for f, t_, ts in zip(pairs["formalism"], pairs["target"], pairs["target_state"])]
+    pairs["reachable"] = [bool(reach[(t_, ts)]) for t_, ts in zip(pairs["target"], pairs["target_state"])]
+    return states, complexes, pairs
+
+
+def claim_tables(views: Sequence[Any], far_below: float = claims.FAR_BELOW) -> ClaimTables:
+    """Claim inputs and results from a store's views, one per formalism (``pipelines.report.frames.load``)."""
+    frames = [_view_frames(t) for t in views]
+    states, complexes, pairs = (pd.concat([f[i] for f in frames], ignore_index=True) for i in range(3))
+    sy = views[0].systems
+    systems = [str(s) for s in sy["system"].values]
+    kind = dict(zip(systems, (str(k) for k in sy["kind"].values)))
     showcase = {s: str(v) for s, v in zip(systems, sy["showcase_state"].values) if kind[s] == "target" and str(v)}
-    categorised = claims.pair_categories(pairs, states, complexes)
-    ratios = claims.phi_ratios(states, complexes)
+    s1 = [_label(t) for t in views if S1_MARK in _label(t)]
     return ClaimTables(
-        states, complexes, categorised, showcase, s1, _samplers(sy, systems, kind), _fidelity(sy, systems, kind),
-        claims.claims(states, complexes, showcase, far_below), ratios,
+        states, complexes, claims.pair_categories(pairs, states, complexes), showcase, s1,
+        _samplers(sy, systems, kind), _fidelity(sy, systems, kind),
+        claims.claims(states, complexes, showcase, far_below), claims.phi_ratios(states, complexes),
     )
 
 

@@ -45,7 +45,7 @@ def write_report(store: Store, out_dir: str | Path | None = None) -> Path:
     pairs = frames.pair_frame(t, cxf, sf, audit)
     summary = frames.family_summary(sf, cxf, pairs)
     kinds = frames.kind_order(sf["kind"])
-    ct = claims_section.claim_tables(t)
+    ct = claims_section.claim_tables([t])
     fig_dir = out / "figures"
     figs = {
         "phi_s by kind": figures.phi_by_kind(sf, cxf, kinds, fig_dir),
