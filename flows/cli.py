@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flows.errors import UsageError, run_command
+
 # Quiet, offline-friendly Prefect defaults (the user's environment wins).
 PREFECT_DEFAULTS = {
     "DO_NOT_TRACK": "1",
@@ -17,6 +19,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "DASK_LOGGING__DISTRIBUTED": "warning",
+    "DASK_DISTRIBUTED__WORKER__PRELOAD": '["flows.signals"]',  # local workers leave Ctrl-C to the run
 }
 
 
@@ -30,16 +33,28 @@ def _parse_state(text: str) -> list[int]:
     try:
         return [int(p) for p in parts]
     except ValueError:
-        raise SystemExit(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
+        raise UsageError(f"--state must be 0/1 values like 100 or 1,0,0; got {text!r}") from None
 
 
-def _read_json(path: str) -> Any:
+def read_substrate(path: str | Path) -> Any:
+    """The substrate in a JSON file; every problem is an error naming the file (and the key)."""
+    import iitcore
+
+    p = Path(path)
     try:
-        return json.loads(Path(path).read_text())
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except IsADirectoryError:
+        raise UsageError(f"{p}: is a directory, not a substrate file") from None
     except OSError as exc:
-        raise SystemExit(f"iitstudies: error: cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise SystemExit(f"iitstudies: error: {path} is not valid JSON: {exc}") from None
+        raise UsageError(f"{p}: cannot read the substrate file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{p}: not a UTF-8 text file ({exc.reason} at byte {exc.start})") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise UsageError(f"{p}: not valid JSON: {exc}") from None
+    try:
+        return iitcore.Substrate.from_dict(data)
+    except iitcore.InvalidSubstrateError as exc:
+        raise iitcore.InvalidSubstrateError(f"{p}: {exc}") from None
 
 
 def _units(text: str | None) -> list[int | str] | None:
@@ -50,8 +65,10 @@ def _units(text: str | None) -> list[int | str] | None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.config import load_config
+    from pipelines.stages.generate import validate_study
 
     cfg = load_config(args.config)  # read once; errors are reported before Prefect or Dask start
+    validate_study(cfg, str(args.config))
     if args.no_prefect:
         from pipelines.study import run_study
 
@@ -59,11 +76,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             args.config, args.store, args.scheduler, args.allow_config_change, args.progress, cfg=cfg
         ))
     else:
-        from flows.study import study_flow
+        from flows.server import run_server
+        from pipelines.lock import refuse_if_in_use
 
-        summary = study_flow(
-            str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress, loaded=cfg
-        )
+        refuse_if_in_use(args.store or cfg.store)  # before the Prefect server starts
+
+        with run_server(float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"])):
+            from flows.study import study_flow
+
+            summary = study_flow(
+                str(args.config), args.store, args.scheduler, args.allow_config_change, args.progress, loaded=cfg
+            )
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -84,6 +107,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for i, r in enumerate(st["runs"]):
         print(f"  {i}: started {r['started']}, finished {r['finished'] or '-'}, "
               f"computed {r.get('computed_units', '-')} units on {r['cluster']} ({r['workers']} workers)")
+    if st["in_use_by"]:
+        print(f"in use by  {st['in_use_by']}")
+    print(f"damage     {len(st['damage']) or 'none'}{' (a rerun recomputes what it holds)' if st['damage'] else ''}")
+    for d in st["damage"]:
+        print(f"  {d}")
     print(f"complete   {'yes' if st['complete'] else 'no'}")
     return 0
 
@@ -91,7 +119,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_sia(args: argparse.Namespace) -> int:
     import iitcore
 
-    substrate = iitcore.Substrate.from_dict(_read_json(args.substrate))
+    substrate = read_substrate(args.substrate)
     result = iitcore.sia(substrate, _parse_state(args.state), _units(args.units), compat=args.compat)
     d = result.to_dict()
     if args.json:
@@ -134,11 +162,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.study import study_flow
     from pipelines.config import load_config
+    from pipelines.stages.generate import validate_study
 
     cfg = load_config(args.config)
+    validate_study(cfg, str(args.config))
     cron = args.cron or cfg.schedule
     if not cron:
-        raise SystemExit(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
+        raise UsageError(f"{args.config}: no schedule: set 'schedule' (a cron string) in the config or pass --cron")
     study_flow.serve(
         name=args.name or cfg.study,
         cron=cron,
@@ -151,6 +181,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="iitstudies", description="IIT 4.0 comparative studies: run YAML studies on Dask into Zarr stores."
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    p.add_argument("--debug", action="store_true", help="show the traceback of an error")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="run or resume a study", description="Run (or resume) the study a YAML config describes, as a Prefect flow.")
@@ -202,18 +234,19 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("iitstudies")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     _prefect_env()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("iitstudies").setLevel(logging.INFO)
-    from iitcore import IITError
-    from pipelines.config import ConfigError
-    from pipelines.store import StoreError
-    from pipelines.families import VerificationError
-
-    try:
-        return args.func(args)
-    except (ConfigError, StoreError, VerificationError, IITError, FileNotFoundError) as exc:
-        print(f"iitstudies: error: {exc}", file=sys.stderr)
-        return 2
+    on_stop = "; finished work units are kept in the store: the same command resumes" if args.command == "run" else ""
+    return run_command(lambda: args.func(args), args.debug, on_stop)

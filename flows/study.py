@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.signals import stop_on_signals
 from pipelines.config import StudyConfig, load_config
 from pipelines.study import run_study
 
@@ -49,8 +50,9 @@ def study_flow(
 ) -> dict[str, Any]:
     """Run or resume the study described by the YAML file ``config`` (``loaded``: that file, already read)."""
     cfg = loaded if loaded is not None else load_config(config)
-    summary = run_study(
-        config, store, scheduler, allow_config_change, progress_bar,
-        stage=prefect_stages(cfg.execution.retries), cfg=cfg,
-    )
+    with stop_on_signals():  # in place of Prefect's SIGTERM handler, which logs a crash report first
+        summary = run_study(
+            config, store, scheduler, allow_config_change, progress_bar,
+            stage=prefect_stages(cfg.execution.retries), cfg=cfg,
+        )
     return asdict(summary)

@@ -19,6 +19,7 @@ from iitcore.errors import (
     InvalidStateError,
     InvalidSubstrateError,
     StateUnreachableError,
+    SystemTooLargeError,
 )
 from iitcore.sia import SIA, Partition, SpecifiedState, sia, sia_from_dict
 from iitcore.structure import Distinction, Mice, PhiStructure, phi_structure
@@ -42,6 +43,7 @@ __all__ = [
     "SpecifiedState",
     "StateUnreachableError",
     "Substrate",
+    "SystemTooLargeError",
     "Unreachable",
     "big_phi_of",
     "complexes",

@@ -21,5 +21,9 @@ class EliminationWidthError(IITError):
     """Exact background inference would exceed the configured elimination width."""
 
 
+class SystemTooLargeError(IITError):
+    """A system is larger than the exact computation's size limit (see :mod:`iitcore.limits`)."""
+
+
 class CMMismatchWarning(UserWarning):
     """The connectivity matrix omits a dependence that the TPM has."""

@@ -9,6 +9,7 @@ import numpy as np
 from iitcore.errors import InvalidSubstrateError
 
 ARITY = {"COPY": 1, "NOT": 1, "MUX": 3, "CONST0": 0, "CONST1": 0}
+MAX_GATE_INPUTS = 20  # a gate's table has 2^k entries
 
 
 def gate_table(name: str, k: int, threshold: float | None = None, weights: Sequence[float] | None = None) -> np.ndarray:
@@ -18,6 +19,8 @@ def gate_table(name: str, k: int, threshold: float | None = None, weights: Seque
         raise InvalidSubstrateError(f"gate {g} takes {ARITY[g]} input(s), got {k}")
     if g not in ARITY and g not in _MULTI and g != "THRESHOLD":
         raise InvalidSubstrateError(f"unknown gate {name!r}; known: {sorted([*ARITY, *_MULTI, 'THRESHOLD'])}")
+    if k > MAX_GATE_INPUTS:
+        raise InvalidSubstrateError(f"gate {g} has {k} inputs; at most {MAX_GATE_INPUTS} (its table has 2^k entries)")
     if g not in ARITY and k == 0:
         raise InvalidSubstrateError(f"gate {g} needs at least one input")
     x = ((np.arange(1 << k)[:, None] >> np.arange(k)) & 1).astype(int)

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from iitcore.errors import StateUnreachableError
+from iitcore.limits import check_sia_size
 from iitcore.numerics import eq, is_positive, tol
 from iitcore.partitions import (
     DIRECTIONS,
@@ -477,10 +478,12 @@ def sia(
     ``compat="pyphi-feature-iit4"`` reproduces PyPhi's feature/iit-4.0 branch:
     the first tied state in little-endian order and the first tied MIP in
     enumeration order (the raw value is ``signed_phi``).
-    Raises :class:`StateUnreachableError` for an unreachable candidate state.
+    Raises :class:`StateUnreachableError` for an unreachable candidate state and
+    :class:`SystemTooLargeError` past :data:`iitcore.limits.SIA_MAX_UNITS` units.
     """
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
+    check_sia_size(len(us))
     system = expand(substrate, st, us)
     if not effect_reachable(system):
         raise StateUnreachableError(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
+from iitcore.limits import check_structure_size
 from iitcore.mechanism import (
     CAUSE,
     EFFECT,
@@ -219,6 +220,7 @@ def phi_structure(
         raise ValueError(f"compat must be one of {COMPAT_MODES}, got {compat!r}")
     st = substrate.validate_state(state)
     us = substrate.validate_units(units)
+    check_structure_size(len(us))
     if sia_result is None:
         sia_result = sia(substrate, st, us, compat=compat)
     elif tuple(sia_result.units) != us or tuple(sia_result.state) != tuple(st[u] for u in us):

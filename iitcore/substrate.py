@@ -20,6 +20,7 @@ from iitcore.errors import CMMismatchWarning, InvalidSubstrateError, InvalidStat
 from iitcore.gates import gate_table
 
 MAX_DENSE_UNITS = 24  # largest n for which a full TPM may be built on request
+GATE_KEYS = frozenset({"gate", "inputs", "noise", "label", "threshold", "weights"})
 
 
 def le_index(bits: Sequence[int]) -> int:
@@ -34,6 +35,34 @@ def le_states(k: int) -> np.ndarray:
     states = ((idx[:, None] >> np.arange(k)) & 1).astype(np.int8)
     states.setflags(write=False)
     return states
+
+
+def _numbers(values: Any, what: str) -> np.ndarray:
+    """``values`` as a float array, or an error naming ``what`` (not numbers, or ragged)."""
+    if isinstance(values, (str, bytes, Mapping)):
+        raise InvalidSubstrateError(f"{what} must be an array of numbers, got {type(values).__name__}")
+    try:
+        return np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InvalidSubstrateError(f"{what} must be a rectangular array of numbers ({exc})") from None
+
+
+def _number(value: Any, what: str) -> float:
+    """One number (not a boolean), or an error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidSubstrateError(f"{what} must be a number, got {value!r}")
+    return float(value)
+
+
+def _indices(values: Any, what: str) -> list[int]:
+    """A list of unit indices (integers; no booleans, no fractions), or an error naming ``what``."""
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidSubstrateError(f"{what} must be a list of unit indices, got {values!r}")
+    out = list(values)
+    for v in out:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise InvalidSubstrateError(f"{what} must be a list of unit indices (integers), got {out!r}")
+    return [int(v) for v in out]
 
 
 def _check_probabilities(arr: np.ndarray, what: str) -> None:
@@ -58,7 +87,7 @@ def state_by_node(tpm: Any) -> np.ndarray:
     Accepted: state-by-node (2^n, n); multidimensional [2]*n + [n];
     state-by-state (2^n, 2^n), which must be conditionally independent.
     """
-    arr = np.asarray(tpm, dtype=float)
+    arr = _numbers(tpm, "TPM")
     if arr.ndim >= 2 and arr.ndim == arr.shape[-1] + 1 and all(d == 2 for d in arr.shape[:-1]):
         n = arr.shape[-1]
         if n == 1 and arr.shape == (2, 1):
@@ -244,10 +273,10 @@ class Substrate:
         labels = _default_labels(n) if labels is None else tuple(str(x) for x in labels)
         norm_inputs, norm_tables = [], []
         for j, (table, ins) in enumerate(zip(tables, inputs)):
-            ins = [int(i) for i in ins]
+            ins = _indices(ins, f"inputs of unit {j}")
             if len(set(ins)) != len(ins):
                 raise InvalidSubstrateError(f"unit {j} lists an input twice: {ins}")
-            arr = np.asarray(table, dtype=float)
+            arr = _numbers(table, f"table of unit {j}")
             k = len(ins)
             if arr.shape == (1 << k,):
                 arr = arr.reshape([2] * k, order="F") if k else arr.reshape(())
@@ -326,14 +355,18 @@ class Substrate:
         """
         tables, inputs, names = [], [], []
         for j, g in enumerate(gates):
-            if "gate" not in g:
-                raise InvalidSubstrateError(f"gate {j} has no 'gate' name: {dict(g)}")
-            ins = [int(i) for i in g.get("inputs", [])]
-            params = {k: v for k, v in g.items() if k not in ("gate", "inputs", "noise", "label")}
-            eps = float(g.get("noise", noise))
+            if not isinstance(g, Mapping) or "gate" not in g:
+                raise InvalidSubstrateError(f"gate {j} must be an object with a 'gate' name, got {g!r}")
+            unknown = sorted(set(g) - GATE_KEYS)
+            if unknown:
+                raise InvalidSubstrateError(f"gate {j} ({g['gate']}): unknown key(s) {unknown}; known: {sorted(GATE_KEYS)}")
+            ins = _indices(g.get("inputs", []), f"inputs of gate {j}")
+            eps = _number(g.get("noise", noise), f"noise of gate {j}")
             if not 0.0 <= eps <= 1.0:
                 raise InvalidSubstrateError(f"noise of gate {j} must be in [0, 1], got {eps}")
-            out = gate_table(str(g["gate"]), len(ins), **params)
+            threshold = None if g.get("threshold") is None else _number(g["threshold"], f"threshold of gate {j}")
+            weights = None if g.get("weights") is None else _numbers(g["weights"], f"weights of gate {j}")
+            out = gate_table(str(g["gate"]), len(ins), threshold=threshold, weights=weights)
             tables.append(out * (1.0 - eps) + (1.0 - out) * eps)
             inputs.append(ins)
             names.append(str(g.get("label", "")))
@@ -345,21 +378,29 @@ class Substrate:
     def from_dict(cls, data: Mapping[str, Any]) -> "Substrate":
         """From plain data (e.g. parsed JSON): a reference network object (``tpm``, ``cm``,
         ``node_labels``) or this package's unit form (``units`` with ``inputs``
-        and ``table``, or ``gates``)."""
+        and ``table``, or ``gates``). Anything else raises :class:`InvalidSubstrateError`
+        naming the key."""
         if not isinstance(data, Mapping):
-            raise InvalidSubstrateError(f"a substrate must be a mapping, got {type(data).__name__}")
+            raise InvalidSubstrateError(
+                f"a substrate must be a mapping (a JSON object) with a 'tpm', 'units' or 'gates' key, got {type(data).__name__}"
+            )
         labels = data.get("node_labels") or data.get("labels")
+        if labels is not None and (
+            not isinstance(labels, list) or not all(isinstance(x, str) for x in labels)
+        ):
+            raise InvalidSubstrateError(f"labels must be a list of strings, got {labels!r}")
         if "tpm" in data:
             return cls.from_tpm(data["tpm"], data.get("cm"), labels)
         if "units" in data:
-            units = data["units"]
+            units = _objects(data["units"], "units", ("inputs", "table"))
             return cls.from_units(
                 [u["table"] for u in units],
                 [u["inputs"] for u in units],
-                labels or [u.get("label", f"U{i}") for i, u in enumerate(units)],
+                labels or [str(u.get("label", f"U{i}")) for i, u in enumerate(units)],
             )
         if "gates" in data:
-            return cls.from_gates(data["gates"], labels, float(data.get("noise", 0.0)))
+            noise = _number(data.get("noise", 0.0), "noise")
+            return cls.from_gates(_objects(data["gates"], "gates", ("gate",)), labels, noise)
         raise InvalidSubstrateError("JSON substrate needs a 'tpm', 'units' or 'gates' key")
 
     def to_dict(self) -> dict[str, Any]:
@@ -379,10 +420,23 @@ def _default_labels(n: int) -> tuple[str, ...]:
     return tuple(f"U{i}" for i in range(n))
 
 
+def _objects(values: Any, what: str, required: tuple[str, ...]) -> list[Mapping[str, Any]]:
+    """A list of JSON objects that each have the ``required`` keys, or an error naming the entry."""
+    if not isinstance(values, list):
+        raise InvalidSubstrateError(f"'{what}' must be a list of objects, got {type(values).__name__}")
+    for i, v in enumerate(values):
+        if not isinstance(v, Mapping):
+            raise InvalidSubstrateError(f"{what}[{i}] must be an object, got {v!r}")
+        missing = [k for k in required if k not in v]
+        if missing:
+            raise InvalidSubstrateError(f"{what}[{i}] has no {' or '.join(repr(k) for k in missing)}")
+    return values
+
+
 def _validate_cm(cm: Any, n: int) -> np.ndarray:
     if cm is None:
         return np.ones((n, n), dtype=np.int8)
-    arr = np.asarray(cm)
+    arr = _numbers(cm, "connectivity matrix")
     if arr.shape != (n, n):
         raise InvalidSubstrateError(f"connectivity matrix has shape {arr.shape}, expected ({n}, {n})")
     if not np.all((arr == 0) | (arr == 1)):

@@ -23,7 +23,7 @@ class ConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # ------------------------------------------------------------------ clusters
@@ -242,7 +242,12 @@ def _explain(path: Path, data: Any, exc: ValidationError) -> ConfigError:
     lines: list[str] = []
     for err in exc.errors():
         key, relevant = _key_path(data, tuple(err["loc"]), err["type"] == "missing")
-        msg = "unknown key (not part of the schema)" if err["type"] == "extra_forbidden" else err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key (not part of the schema)"
+        elif err["type"] == "missing" or isinstance(err.get("input"), (dict, list)):
+            msg = err["msg"]
+        else:
+            msg = f"{err['msg']}, got {err['input']!r}"
         line = f"{path}: key '{key or '<top>'}': {msg}"
         if relevant and line not in lines:
             lines.append(line)

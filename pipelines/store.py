@@ -16,8 +16,12 @@ JSON strings; a store with a pickle codec is refused.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import shutil
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +32,25 @@ import zarr
 from zarr.core.sync import sync
 
 from pipelines.hashing import canonical_json
+from pipelines.integrity import Integrity, UnitTable, check_store
 from pipelines.schema import CANDIDATE_RESULTS, CANDIDATES, WORK_UNITS, dataset, fill_value
 from pipelines.work import Plan, WorkUnit
 
 FORMAT = 1
 BASE_TABLES = ("systems", "states", "candidates", "work_units")
+# root attribute of stores whose every written chunk is stored (fill values included): missing = damaged
+EVERY_CHUNK = "every_chunk_stored"
+
+
+@contextlib.contextmanager
+def _every_chunk() -> Iterator[None]:
+    """Arrays opened here store chunks of fill values too, so a missing chunk is always damage."""
+    with warnings.catch_warnings(), zarr.config.set({"array.write_empty_chunks": True}):
+        warnings.simplefilter("ignore")  # consolidated metadata is not in the Zarr v3 spec
+        yield
+
+
+UNIT_TABLES = {"candidates": UnitTable(tuple(CANDIDATE_RESULTS), "evaluated")}
 
 
 class StoreError(RuntimeError):
@@ -46,6 +64,7 @@ class Store:
         self.path = path
         self.root = root
         self._columns: dict[str, Any] | None = None
+        self._flags: dict[str, zarr.Array] | None = None
         self._tables: dict[str, xr.Dataset] = {}
 
     # ------------------------------------------------------------ opening
@@ -108,11 +127,11 @@ class Store:
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         root = zarr.open_group(str(p), mode="w")
-        root.attrs.update(
-            {**attrs, "iitstudies_format": FORMAT, "n_candidates": plan.n_rows, "n_work_units": len(plan.units)}
-        )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # consolidated metadata is not in the Zarr v3 spec
+        root.attrs.update({
+            **attrs, "iitstudies_format": FORMAT, "n_candidates": plan.n_rows, "n_work_units": len(plan.units),
+            EVERY_CHUNK: True,
+        })
+        with _every_chunk():
             systems.to_zarr(str(p), group="systems", mode="w", consolidated=False)
             states.to_zarr(str(p), group="states", mode="w", consolidated=False)
             _candidates_layout(plan).to_zarr(
@@ -156,16 +175,17 @@ class Store:
     def write_unit(self, unit: WorkUnit, cols: dict[str, np.ndarray], run: int) -> None:
         """Write one work unit's rows (a chunk-aligned region, all columns at once), then mark it done."""
         if self._columns is None:
-            group = self.root["candidates"]
-            self._columns = {name: group[name].async_array for name in CANDIDATE_RESULTS}
+            self._columns = {name: a.async_array for name, a in self._writable("candidates", CANDIDATE_RESULTS).items()}
         region = slice(unit.start, unit.stop)
 
         async def write_rows() -> None:
             await asyncio.gather(*(arr.setitem(region, cols[name]) for name, arr in self._columns.items()))
 
         sync(write_rows())
-        self.root["work_units/run"][unit.index] = run
-        self.root["work_units/done"][unit.index] = True
+        if self._flags is None:
+            self._flags = self._writable("work_units", ("run", "done"))
+        self._flags["run"][unit.index] = run
+        self._flags["done"][unit.index] = True
         self._tables.pop("candidates", None)
         self._tables.pop("work_units", None)
 
@@ -174,12 +194,60 @@ class Store:
         return name in dict(self.root.members())
 
     def write_table(self, name: str, ds: xr.Dataset) -> None:
-        """Write a derived table whole (replacing an earlier version) and re-consolidate."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds.to_zarr(str(self.path), group=name, mode="w", consolidated=False)
+        """Write a derived table whole, replacing an earlier version only once the new one is complete.
+
+        It is written beside the store first and moved into it (one rename), so a
+        run killed mid-write leaves the earlier version or none, never half a table.
+        """
+        partial = self._beside(name, "partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        try:
+            with _every_chunk():
+                ds.to_zarr(str(partial), mode="w", consolidated=False)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        self.drop_table(name)
+        os.rename(partial, self.path / name)
         self.consolidate()
         self._tables.pop(name, None)
+
+    def drop_table(self, name: str) -> None:
+        """Remove a derived table (at once: it is moved out of the store, then deleted)."""
+        if name in BASE_TABLES:
+            raise ValueError(f"{name} is not a derived table")
+        if (self.path / name).exists():
+            old = self._beside(name, "old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(self.path / name, old)
+            self.consolidate()
+            shutil.rmtree(old)
+        self._tables.pop(name, None)
+
+    def _writable(self, table: str, names: Iterable[str]) -> dict[str, zarr.Array]:
+        """Arrays of a base table, opened to store every chunk they are given (fill values too)."""
+        with _every_chunk():
+            group = zarr.open_group(str(self.path / table), mode="r+", use_consolidated=False)
+            return {name: group[name] for name in names}
+
+    def _beside(self, name: str, what: str) -> Path:
+        return self.path.with_name(f".{self.path.name}.{name}.{what}")
+
+    # ------------------------------------------------------------ integrity
+    def integrity(self) -> Integrity:
+        """Every chunk checked: what is missing, undecodable, or contradicts a done flag."""
+        return check_store(self.path, UNIT_TABLES, "work_units", every_chunk=bool(self.root.attrs.get(EVERY_CHUNK)))
+
+    def redo_units(self, units: Iterable[int]) -> None:
+        """Mark work units not done, so that the next run computes them again."""
+        flags = self._writable("work_units", ("run", "done"))
+        for u in sorted(units):
+            flags["done"][u] = False
+            flags["run"][u] = -1
+        self._tables.pop("work_units", None)
+
+    def derived_tables(self) -> list[str]:
+        return sorted(name for name, _ in self.root.groups() if name not in BASE_TABLES)
 
     def table(self, name: str) -> xr.Dataset:
         """A table as an xarray Dataset, loaded into memory once per open store (reloaded after writes)."""

@@ -28,11 +28,14 @@ from pipelines.stages.complexes import count_complexes, find_complexes
 from pipelines.stages.generate import Generated, generate_study
 from pipelines.stages.plan import plan_states
 from pipelines.stages.structures import compute_structures
-from pipelines.store import Store, StoreError
+from pipelines.lock import StoreLock, read_owner
+from pipelines.store import BASE_TABLES, Store, StoreError
 from pipelines.work import AnalysedState, Context, Plan
 
 log = logging.getLogger("iitstudies")
 T = TypeVar("T")
+# derived tables in the order they are made; each is made from the candidates and those before it
+DERIVED_ORDER = ("complexes", "distinctions", "structures", "comparisons")
 Stage = Callable[[str, Callable[..., T]], Callable[..., T]]
 
 
@@ -109,6 +112,7 @@ def open_or_create(run: StudyRun) -> Store:
                 f"(planner changed?); use a new store"
             )
         else:
+            repair(store)
             return store
     systems = run.generated.systems
     prov = {
@@ -125,6 +129,32 @@ def open_or_create(run: StudyRun) -> Store:
     }
     attrs = {"study": cfg.study, "study_hash": h, "plan_hash": fingerprint, "provenance": canonical_json(prov)}
     return Store.create(path, attrs, systems_table(systems), states_table(states, run.plan), run.plan)
+
+
+def repair(store: Store) -> None:
+    """Before a resume, read every chunk: recompute the work units whose rows are damaged and rebuild
+    damaged derived tables (and the tables made from them); damage to the layout is an error."""
+    found = store.integrity()
+    if found.ok:
+        return
+    for d in found.damage:
+        log.warning("%s: damaged: %s", store.path, d)
+    layout = [d for d in found.damage if not d.units and d.table in BASE_TABLES]
+    if layout:
+        raise StoreError(
+            f"{store.path}: the store's layout is damaged ({'; '.join(map(str, layout))}); it cannot be "
+            "repaired in place: move the store away and run again"
+        )
+    derived = set(store.derived_tables())
+    if found.damaged_units:
+        log.warning("%s: recomputing work units %s", store.path, sorted(found.damaged_units))
+        store.redo_units(found.damaged_units)
+        stale = derived & set(DERIVED_ORDER)  # all made from the candidates
+    else:
+        first = min((DERIVED_ORDER.index(t) for t in found.damaged_tables if t in DERIVED_ORDER), default=None)
+        stale = (found.damaged_tables | (set(DERIVED_ORDER[first:]) if first is not None else set())) & derived
+    for table in sorted(stale):
+        store.drop_table(table)
 
 
 # ------------------------------------------------------------------ the stages, in order
@@ -220,7 +250,7 @@ def run_study(
     cfg = cfg if cfg is not None else load_config(cfg_path)
     path = Path(store_path if store_path is not None else cfg.store)
     spec = ExistingScheduler(kind="address", address=scheduler) if scheduler else resolve_cluster(cfg, cfg_path)
-    with _executor_for(spec, executor) as ex:
+    with StoreLock(path), _executor_for(spec, executor) as ex:
         run = StudyRun(cfg, cfg_path, path, ex, allow_config_change, bar)
         for name, fn in STAGES:
             stage(name, fn)(run)
@@ -234,12 +264,14 @@ def run_study(
 
 
 def status(store_path: str | Path) -> dict[str, Any]:
-    """What a store holds: work units and candidates done and left, derived tables, runs."""
+    """What a store holds: work units and candidates done and left, derived tables, runs, damage, a run using it."""
     store = Store.open(store_path, mode="r")
+    damage = [str(d) for d in store.integrity().damage]
     done = store.done()
     attrs = store.attrs
     wu = store.table("work_units")
     rows_done = int(((wu.stop - wu.start) * wu.done).sum())
+    owner = read_owner(store_path)
     return {
         "study": attrs["study"],
         "store": str(store_path),
@@ -249,5 +281,7 @@ def status(store_path: str | Path) -> dict[str, Any]:
         "candidates_total": int(attrs["n_candidates"]),
         "tables": sorted(name for name, _ in store.root.groups()),
         "runs": store.provenance["runs"],
-        "complete": bool(done.all()) and store.has_table("comparisons"),
+        "damage": damage,
+        "in_use_by": owner.describe() if owner is not None and owner.alive() is not False else None,
+        "complete": bool(done.all()) and store.has_table("comparisons") and not damage,
     }

@@ -18,6 +18,7 @@ from pipelines.families.targets import RECIPES, Target, make_target, reference_n
 from pipelines.families.unfolding import implement_unfolding
 from pipelines.families.verify import Implementation, verify
 
+<<<<<<< HEAD
 
 def _computer(target: Target, gate_noise: float = 0.0) -> Implementation:
     """The computer; with ``gate_noise`` > 0 its gates flip (approximately equivalent, fidelity recorded)."""
@@ -30,19 +31,38 @@ _BUILDERS: dict[str, tuple[Callable[..., Implementation], tuple[str, ...]]] = {
     "computer": (_computer, ("gate_noise",)),
     "unfolding": (implement_unfolding, ("horizon",)),
     "copy": (implement_copy, ("permutation", "seed")),
+=======
+# kind: (builder, {parameter: its type})
+_BUILDERS: dict[str, tuple[Callable[..., Implementation], dict[str, type]]] = {
+    "computer": (implement_computer, {}),
+    "unfolding": (implement_unfolding, {"horizon": int}),
+    "copy": (implement_copy, {"permutation": list, "seed": int}),
+>>>>>>> main
 }
-KINDS: dict[str, tuple[str, ...]] = {kind: params for kind, (_, params) in _BUILDERS.items()}
+KINDS: dict[str, tuple[str, ...]] = {kind: tuple(params) for kind, (_, params) in _BUILDERS.items()}
+
+
+def check_implementation(kind: str, params: dict[str, Any]) -> None:
+    """Raise :class:`FamilyError` for an unknown kind, or a parameter unknown to it or of the wrong type."""
+    if kind not in _BUILDERS:
+        raise FamilyError(f"unknown implementation kind {kind!r}; known: {sorted(_BUILDERS)}")
+    allowed = _BUILDERS[kind][1]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise FamilyError(f"implementation {kind!r}: unknown parameter(s) {unknown}; allowed: {list(allowed)}")
+    for name, value in params.items():
+        wanted = allowed[name]
+        if isinstance(value, bool) or not isinstance(value, wanted) or (
+            wanted is list and not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ):
+            what = "a list of integers" if wanted is list else "an integer"
+            raise FamilyError(f"implementation {kind!r}: parameter {name!r} must be {what}, got {value!r}")
 
 
 def implement(target: Target, kind: str, **params: Any) -> Implementation:
     """A verified implementation of ``target`` of the given kind (``computer``, ``unfolding``, ``copy``)."""
-    if kind not in _BUILDERS:
-        raise FamilyError(f"unknown implementation kind {kind!r}; known: {sorted(_BUILDERS)}")
-    build, allowed = _BUILDERS[kind]
-    unknown = sorted(set(params) - set(allowed))
-    if unknown:
-        raise FamilyError(f"implementation {kind!r}: unknown parameter(s) {unknown}; allowed: {list(allowed)}")
-    return build(target, **params)
+    check_implementation(kind, params)
+    return _BUILDERS[kind][0](target, **params)
 
 
 __all__ = [
@@ -52,6 +72,7 @@ __all__ = [
     "Implementation",
     "Target",
     "VerificationError",
+    "check_implementation",
     "implement",
     "make_target",
     "reference_networks",

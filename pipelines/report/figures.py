@@ -171,12 +171,14 @@ def target_structure(
     left.bar(x + w / 2, states["sum_phi_d"], w, color="#66a61e", label="Phi: sum of phi_d (distinctions)")
     left.bar(x + w / 2, states["sum_phi_r"], w, bottom=states["sum_phi_d"], color="#e6ab02", label="Phi: sum of phi_r (relations)")
     for xi, (d, r, top) in enumerate(zip(states["n_distinctions"], states["n_relations"], states["sum_phi_d"] + states["sum_phi_r"])):
-        left.annotate(f"{int(d)}d\n{int(r)}r", (xi + w / 2, top), ha="center", va="bottom", fontsize=7)
+        computed = not (np.isnan(d) or np.isnan(r))
+        label = f"{int(d)}d\n{int(r)}r" if computed else "not\ncomputed"
+        left.annotate(label, (xi + w / 2, top if computed else 0.0), ha="center", va="bottom", fontsize=7)
     left.set_xticks(x, states["target_state"], rotation=90 if len(x) > 8 else 0, fontfamily="monospace")
     left.set_xlabel("target state (unit order " + "".join(labels) + ")" if len(labels) <= 12 else "target state")
     left.set_ylabel("bit")
     left.set_title("per analysed state (labels: number of distinctions d and relations r)", fontsize=10)
-    left.set_ylim(0, 1.2 * max(float((states["sum_phi_d"] + states["sum_phi_r"]).max()), float(states["max_phi_s"].max()), 0.1))
+    left.set_ylim(0, 1.2 * np.nanmax([*(states["sum_phi_d"] + states["sum_phi_r"]), *states["max_phi_s"], 0.1]))
     left.legend(fontsize=8)
     if len(distinctions):
         d = distinctions.sort_values("phi", ascending=True)

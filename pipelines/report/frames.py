@@ -344,9 +344,21 @@ def family_summary(sf: pd.DataFrame, cxf: pd.DataFrame, pairs: pd.DataFrame) -> 
             "sum_Phi_mean": g["sum_Phi"].mean(),
             "sum_Phi_max": g["sum_Phi"].max(),
             "functionally_equivalent": f"{int(p['functionally_equivalent'].sum())}/{len(p)}" if len(p) else "-",
-            "phenomenally_equivalent": f"{int(p['phenomenally_equivalent'].sum())}/{len(p)}" if len(p) else "-",
+            "phenomenally_equivalent": phenomenal_count(p) if len(p) else "-",
             "any_complex_matches": f"{int(p['any_complex_matches'].sum())}/{len(p)}" if len(p) else "-",
         })
     df = pd.DataFrame(rows)
     rank = {k: i for i, k in enumerate(list(dict.fromkeys(enc["family"])) + kind_order(df["kind"]))}
     return df.sort_values(["family", "kind"], key=lambda s: s.map(rank), kind="stable").reset_index(drop=True)
+
+
+NOT_COMPUTED = "not computed"
+
+
+def phenomenal_count(pairs: pd.DataFrame) -> str:
+    """Phenomenally equivalent pairs among those whose Phi-structures were computed, e.g. ``3/4``."""
+    known = pairs["same_structures"] != "unknown"
+    if not known.any():
+        return NOT_COMPUTED
+    count = f"{int(pairs['phenomenally_equivalent'][known].sum())}/{int(known.sum())}"
+    return count if known.all() else f"{count} ({NOT_COMPUTED} in {int((~known).sum())})"

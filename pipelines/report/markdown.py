@@ -120,9 +120,9 @@ def _target_figure(t: StudyTables, sf: pd.DataFrame, cxf: pd.DataFrame, target: 
         for col, var in (("sum_phi_d", "sum_phi_distinctions"), ("sum_phi_r", "sum_phi_relations"),
                          ("n_distinctions", "n_distinctions"), ("n_relations", "n_relations")):
             rows[col] = rows["state_index"].map(dict(zip(maxcx["state_index"], st[var].values[maxcx["complex"]])))
-    for col in ("sum_phi_d", "sum_phi_r", "n_distinctions", "n_relations"):
-        rows[col] = pd.to_numeric(rows.get(col, 0.0), errors="coerce")
-        rows[col] = rows[col].where(rows[col] >= 0, 0.0).fillna(0.0)
+    for col in ("sum_phi_d", "sum_phi_r", "n_distinctions", "n_relations"):  # NaN: not computed
+        rows[col] = pd.to_numeric(rows.get(col, np.nan), errors="coerce")
+        rows[col] = rows[col].where(rows[col] >= 0)
     labels = _labels(t, target)
     dist = pd.DataFrame(columns=["phi", "text", "target_state"])
     shown = maxcx[maxcx["target_state"] == ts]
@@ -153,9 +153,8 @@ def _computer_figures(
         f"Stored-program computer {computer} ({sub.n} units) simulating {target}:\n"
         f"complexes at the encoding of target state {ts} (phase 0)", fig_dir,
     )
-    phases = figures.computer_phases(
-        mine, target_phi, f"Complexes of {computer} over one cycle from the encoding of {ts}", fig_dir
-    )
+    span = "over one cycle from" if mine["phase"].nunique() > 1 else "at (phase 0 only: analysis.phases is 'encoded')"
+    phases = figures.computer_phases(mine, target_phi, f"Complexes of {computer} {span} the encoding of {ts}", fig_dir)
     return {"computer wiring and complexes": wiring, "computer complexes across the cycle": phases}
 
 
@@ -198,7 +197,7 @@ def _pair_overview(pairs: pd.DataFrame) -> pd.DataFrame:
             "states": len(g),
             "functionally equivalent": _count(g["functionally_equivalent"]),
             "audit": "; ".join(sorted(set(g["audit"]))),
-            "phenomenally equivalent": _count(g["phenomenally_equivalent"]),
+            "phenomenally equivalent": frames.phenomenal_count(g),
             "target complexes": "; ".join(sorted(set(g["target_complexes"]))),
             "target phi_s": _range(g["target_phi_s"]),
             "target Phi": _range(g["target_Phi"]),
@@ -226,13 +225,23 @@ def _findings(pairs: pd.DataFrame, sf: pd.DataFrame, cxf: pd.DataFrame) -> tuple
     for kind, g in pairs.groupby("kind", sort=False):
         notes.append(
             f"{kind}: functionally equivalent in {_count(g['functionally_equivalent'])} pairs, "
-            f"phenomenally equivalent in {_count(g['phenomenally_equivalent'])}; "
+            f"{'phenomenal equivalence: ' if frames.phenomenal_count(g) == frames.NOT_COMPUTED else 'phenomenally equivalent in '}"
+            f"{frames.phenomenal_count(g)}; "
             f"{int(g['impl_n_complexes'].min())} to {int(g['impl_n_complexes'].max())} complexes per encoded state; "
             f"max phi_s {_range(g['impl_max_phi_s'])} bit (target: {_range(g['target_phi_s'])}); "
             f"a complex matching the target's in {_count(g['any_complex_matches'])} pairs."
         )
+<<<<<<< HEAD
         expect.append(("functionally equivalent (noisy: approximately, see fidelity)", kind, "all pairs",
                        _count(g["functionally_equivalent"]), bool(g["functionally_equivalent"].all())))
+=======
+        expect.append(("functionally equivalent", kind, "all pairs", _count(g["functionally_equivalent"]),
+                       bool(g["functionally_equivalent"].all())))
+        known = g[g["same_structures"] != "unknown"]
+        if kind == "copy" and len(known):
+            expect.append(("phenomenally equivalent (else: a bug)", kind, "pairs with Phi-structures",
+                           _count(known["phenomenally_equivalent"]), bool(known["phenomenally_equivalent"].all())))
+>>>>>>> main
         if kind == "unfolding":
             expect.append(("no complex", kind, "all pairs", _count(g["impl_n_complexes"] == 0),
                            bool((g["impl_n_complexes"] == 0).all())))
@@ -254,11 +263,29 @@ def _differences(t: StudyTables, expect: pd.DataFrame, pairs: pd.DataFrame, cxf:
     """What the store says about each expectation that does not hold."""
     out = []
     for _, e in expect[~expect["holds"]].iterrows():
+<<<<<<< HEAD
         out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
                    "see `tables/pairs.csv` for the pairs where it fails.")
     computers = pairs[pairs["kind"] == "computer"]
     if (computers["impl_max_phi_s"] > computers["target_phi_s"] + 1e-9).any():
         out.append(_explain_high_phi(t, pairs, cxf))
+=======
+        if e["kind"] == "copy":
+            bad = pairs[(pairs["kind"] == "copy") & ~pairs["phenomenally_equivalent"] & (pairs["same_structures"] != "unknown")]
+            cases = "; ".join(
+                f"{r.target} in {r.target_state}: same complexes {'yes' if r.same_complexes else 'no'}, "
+                f"same Phi-structure {r.same_structures}, Phi {r.target_Phi:.6g} (target) vs {r.impl_sum_Phi:.6g} (copy)"
+                for r in bad.itertuples()
+            )
+            out.append(f"A relabelled copy is phenomenally equivalent in only {e['observed']} pairs ({cases}). "
+                       "A copy differs from its target only by unit order, so this indicates a bug (an "
+                       "order-dependent choice in the analysis), not a finding.")
+        elif e["kind"] == "computer" and e["expectation"].startswith("low phi_s"):
+            out.append(_explain_high_phi(t, pairs, cxf))
+        else:
+            out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
+                       "see `tables/pairs.csv` for the pairs where it fails.")
+>>>>>>> main
     return out
 
 

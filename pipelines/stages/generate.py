@@ -9,7 +9,9 @@ import numpy as np
 
 from iitcore import Substrate
 from pipelines.config import ConfigError, Family, StudyConfig
-from pipelines.families import FamilyError, VerificationError, implement, make_target, reachability, simulate
+from pipelines.families import (
+    FamilyError, VerificationError, check_implementation, implement, make_target, reachability, simulate,
+)
 from pipelines.work import AnalysedState, StudySystem
 
 
@@ -21,8 +23,34 @@ class Generated:
     states: list[AnalysedState]
 
 
+def validate_study(cfg: StudyConfig, source: str = "<config>") -> None:
+    """Check what the schema cannot, before anything starts: each family's recipe and parameters (by
+    building its targets, which is cheap), the states it gives, its implementations' kinds and parameters.
+
+    Raises :class:`ConfigError` naming ``source`` and the key.
+    """
+    for i, fam in enumerate(cfg.families):
+        for j, spec in enumerate(fam.implementations):
+            try:
+                check_implementation(spec.kind, spec.params)
+            except FamilyError as exc:
+                raise ConfigError(f"{source}: key 'families.{i}.implementations.{j}': {exc}") from None
+        for seed in fam.seed_list():
+            try:
+                n = make_target(fam.recipe, fam.params, seed).n
+            except FamilyError as exc:
+                raise ConfigError(f"{source}: key 'families.{i}' ({fam.name}, seed {seed}): {exc}") from None
+            for j, s in enumerate(fam.states.values):
+                if len(s) != n:
+                    raise ConfigError(
+                        f"{source}: key 'families.{i}.states.values.{j}': state {s} has {len(s)} entries, "
+                        f"the target ({fam.recipe}, seed {seed}) has {n} units"
+                    )
+
+
 def generate_study(cfg: StudyConfig, source: str = "<config>") -> Generated:
     """The study's systems (implementations checked verified) and analysed states."""
+    validate_study(cfg, source)
     systems, targets, impls = generate(cfg, source)
     require_verified(systems)
     return Generated(systems, analysed_states(cfg, systems, targets, impls))
@@ -97,12 +125,7 @@ def target_states(fam: Family, substrate: Substrate, showcase: list[int] | None 
         if showcase is None:
             raise ConfigError(f"family {fam.name}: states select: showcase, but recipe {fam.recipe!r} has no showcase state")
         return [tuple(int(b) for b in showcase)]
-    if sel.select == "given":
-        for s in sel.values:
-            if len(s) != n:
-                raise ValueError(
-                    f"family {fam.name}: state {s} has {len(s)} entries, the target has {n} units"
-                )
+    if sel.select == "given":  # lengths checked by validate_study
         return [tuple(s) for s in sel.values]
     if sel.select == "all":
         return all_states(n)
