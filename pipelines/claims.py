@@ -49,7 +49,8 @@ BOTH_EMPTY = "both have no complex"
 EQUIVALENT = "phenomenally equivalent"
 UP_TO_TIES = "phenomenally equivalent up to ties"
 NOT_EQUIVALENT = "not phenomenally equivalent"
-CATEGORIES = (EQUIVALENT, UP_TO_TIES, NOT_EQUIVALENT, BOTH_EMPTY, UNDEFINED)
+NOT_COMPUTED = "not known (Phi-structures not computed)"
+CATEGORIES = (EQUIVALENT, UP_TO_TIES, NOT_EQUIVALENT, NOT_COMPUTED, BOTH_EMPTY, UNDEFINED)
 
 COMPUTER_KINDS = ("computer", "ring_computer")  # implementations the computer claims are about
 CLAIM_COLUMNS = ["formalism", "kind", "claim", "statement", "secondary", "unit", "k", "N", "excluded", "proportion",
@@ -104,7 +105,9 @@ def pair_categories(pairs: pd.DataFrame, states: pd.DataFrame, complexes: pd.Dat
     out = pairs.copy()
     out["target_n_complexes"] = n_cx(pairs["target"])
     out["impl_n_complexes"] = n_cx(pairs["implementation"])
-    cat = np.where(out["same_structures"] == "up to ties", UP_TO_TIES, np.where(out["phenomenally_equivalent"].astype(bool), EQUIVALENT, NOT_EQUIVALENT))
+    cat = np.where(out["phenomenally_equivalent"].astype(bool), EQUIVALENT, NOT_EQUIVALENT)
+    cat = np.where(out["same_structures"] == "up to ties", UP_TO_TIES, cat)
+    cat = np.where((out["same_structures"] == "unknown") & (cat == NOT_EQUIVALENT), NOT_COMPUTED, cat)
     cat = np.where((out["target_n_complexes"] == 0) & (out["impl_n_complexes"] == 0), BOTH_EMPTY, cat)
     out["category"] = np.where(~out["reachable"].astype(bool), UNDEFINED, cat)
     return out
@@ -304,4 +307,4 @@ def sensitivity(claim_rows: pd.DataFrame) -> pd.DataFrame:
 def copy_check(categorised: pd.DataFrame, s1_formalisms: Collection[str]) -> pd.DataFrame:
     """Relabelled-copy pairs that are a bug: under S1 ties anything but equivalent (or both empty, or undefined)."""
     copies = categorised[(categorised["kind"] == "copy") & categorised["formalism"].isin(list(s1_formalisms))]
-    return copies[~copies["category"].isin([EQUIVALENT, BOTH_EMPTY, UNDEFINED])]
+    return copies[~copies["category"].isin([EQUIVALENT, BOTH_EMPTY, UNDEFINED, NOT_COMPUTED])]

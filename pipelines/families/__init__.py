@@ -18,7 +18,6 @@ from pipelines.families.targets import RECIPES, Target, make_target, reference_n
 from pipelines.families.unfolding import implement_unfolding
 from pipelines.families.verify import Implementation, verify
 
-<<<<<<< HEAD
 
 def _computer(target: Target, gate_noise: float = 0.0) -> Implementation:
     """The computer; with ``gate_noise`` > 0 its gates flip (approximately equivalent, fidelity recorded)."""
@@ -27,17 +26,11 @@ def _computer(target: Target, gate_noise: float = 0.0) -> Implementation:
     return noisy_implementation(implement_computer(noise_free(target)), target, float(gate_noise))
 
 
-_BUILDERS: dict[str, tuple[Callable[..., Implementation], tuple[str, ...]]] = {
-    "computer": (_computer, ("gate_noise",)),
-    "unfolding": (implement_unfolding, ("horizon",)),
-    "copy": (implement_copy, ("permutation", "seed")),
-=======
 # kind: (builder, {parameter: its type})
 _BUILDERS: dict[str, tuple[Callable[..., Implementation], dict[str, type]]] = {
-    "computer": (implement_computer, {}),
+    "computer": (_computer, {"gate_noise": float}),
     "unfolding": (implement_unfolding, {"horizon": int}),
     "copy": (implement_copy, {"permutation": list, "seed": int}),
->>>>>>> main
 }
 KINDS: dict[str, tuple[str, ...]] = {kind: tuple(params) for kind, (_, params) in _BUILDERS.items()}
 
@@ -52,10 +45,10 @@ def check_implementation(kind: str, params: dict[str, Any]) -> None:
         raise FamilyError(f"implementation {kind!r}: unknown parameter(s) {unknown}; allowed: {list(allowed)}")
     for name, value in params.items():
         wanted = allowed[name]
-        if isinstance(value, bool) or not isinstance(value, wanted) or (
+        if isinstance(value, bool) or not isinstance(value, (int, float) if wanted is float else wanted) or (
             wanted is list and not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
         ):
-            what = "a list of integers" if wanted is list else "an integer"
+            what = {list: "a list of integers", float: "a number"}.get(wanted, "an integer")
             raise FamilyError(f"implementation {kind!r}: parameter {name!r} must be {what}, got {value!r}")
 
 

@@ -231,17 +231,8 @@ def _findings(pairs: pd.DataFrame, sf: pd.DataFrame, cxf: pd.DataFrame) -> tuple
             f"max phi_s {_range(g['impl_max_phi_s'])} bit (target: {_range(g['target_phi_s'])}); "
             f"a complex matching the target's in {_count(g['any_complex_matches'])} pairs."
         )
-<<<<<<< HEAD
         expect.append(("functionally equivalent (noisy: approximately, see fidelity)", kind, "all pairs",
                        _count(g["functionally_equivalent"]), bool(g["functionally_equivalent"].all())))
-=======
-        expect.append(("functionally equivalent", kind, "all pairs", _count(g["functionally_equivalent"]),
-                       bool(g["functionally_equivalent"].all())))
-        known = g[g["same_structures"] != "unknown"]
-        if kind == "copy" and len(known):
-            expect.append(("phenomenally equivalent (else: a bug)", kind, "pairs with Phi-structures",
-                           _count(known["phenomenally_equivalent"]), bool(known["phenomenally_equivalent"].all())))
->>>>>>> main
         if kind == "unfolding":
             expect.append(("no complex", kind, "all pairs", _count(g["impl_n_complexes"] == 0),
                            bool((g["impl_n_complexes"] == 0).all())))
@@ -263,29 +254,11 @@ def _differences(t: StudyTables, expect: pd.DataFrame, pairs: pd.DataFrame, cxf:
     """What the store says about each expectation that does not hold."""
     out = []
     for _, e in expect[~expect["holds"]].iterrows():
-<<<<<<< HEAD
         out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
                    "see `tables/pairs.csv` for the pairs where it fails.")
     computers = pairs[pairs["kind"] == "computer"]
     if (computers["impl_max_phi_s"] > computers["target_phi_s"] + 1e-9).any():
         out.append(_explain_high_phi(t, pairs, cxf))
-=======
-        if e["kind"] == "copy":
-            bad = pairs[(pairs["kind"] == "copy") & ~pairs["phenomenally_equivalent"] & (pairs["same_structures"] != "unknown")]
-            cases = "; ".join(
-                f"{r.target} in {r.target_state}: same complexes {'yes' if r.same_complexes else 'no'}, "
-                f"same Phi-structure {r.same_structures}, Phi {r.target_Phi:.6g} (target) vs {r.impl_sum_Phi:.6g} (copy)"
-                for r in bad.itertuples()
-            )
-            out.append(f"A relabelled copy is phenomenally equivalent in only {e['observed']} pairs ({cases}). "
-                       "A copy differs from its target only by unit order, so this indicates a bug (an "
-                       "order-dependent choice in the analysis), not a finding.")
-        elif e["kind"] == "computer" and e["expectation"].startswith("low phi_s"):
-            out.append(_explain_high_phi(t, pairs, cxf))
-        else:
-            out.append(f"'{e['expectation']}' ({e['kind']}) holds in {e['observed']} pairs only; "
-                       "see `tables/pairs.csv` for the pairs where it fails.")
->>>>>>> main
     return out
 
 
