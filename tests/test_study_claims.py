@@ -227,3 +227,6 @@ def test_samplers_and_fidelity(study: tuple[Path, Path], world: World) -> None:
     assert fid["fidelity_min"].iloc[0] == pytest.approx(min(rec["probability"]))
     report = (study[1] / "report.md").read_text()
     assert "### Noisy implementations: approximately equivalent, never equivalent" in report
+    # the noisy computer is not counted in (and does not fail) functional equivalence
+    exact = sum(world.kind[i] == "computer" and i not in noisy for i, *_ in world.pairs)
+    assert f"| functionally equivalent | computer | pairs of exact (noise-free) implementations | {exact}/{exact} | yes |" in report
