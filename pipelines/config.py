@@ -105,9 +105,9 @@ class ImplementationSpec(_Strict):
 
 
 class States(_Strict):
-    """Which target states to analyse: listed, every state, every reachable one, or a sample."""
+    """Which target states to analyse: listed, every state, every reachable one, a sample, or the recipe's showcase."""
 
-    select: Literal["given", "all", "reachable", "sampled"] = "given"
+    select: Literal["given", "all", "reachable", "sampled", "showcase"] = "given"
     values: list[list[int]] = []
     count: int | None = Field(None, ge=1)
     seed: int = 0
@@ -140,6 +140,7 @@ class Family(_Strict):
     seeds: list[int] | SeedRange = [0]
     states: States
     implementations: list[ImplementationSpec] = []
+    phases: Literal["encoded", "all"] | None = None  # overrides analysis.phases for this family
 
     def seed_list(self) -> list[int]:
         if isinstance(self.seeds, SeedRange):

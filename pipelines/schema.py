@@ -86,12 +86,15 @@ SYSTEMS = Table("system", "targets and their implementations", {
     "labels": Column(object, "unit labels (JSON list)"),
     "substrate": Column(object, "the substrate: per unit its inputs and P(ON | inputs) table, little-endian (JSON)"),
     "cycle_length": Column(np.int32, "ticks per simulated update (1 for targets)", "ticks"),
-    "verified": Column(bool, "functionally equivalent to its target (checked exhaustively); true for targets"),
+    "verified": Column(bool, "functionally equivalent to its target (checked exhaustively); true for targets; false "
+                       "for noisy implementations (only approximately equivalent: see verification.fidelity)"),
     "verification": Column(object, "how equivalence was checked (JSON; its timing is in the provenance)"),
     "unit_roles": Column(object, "role of each unit (JSON; null for targets)"),
     "target_units": Column(object, "units that hold the target's units (JSON; null for targets)"),
     "settle": Column(np.int32, "ticks after which the run from enc(s) is a cycle ahead of the run from enc(f(s)) "
                      "(0: it reaches enc(f(s)) itself)", "ticks"),
+    "showcase_state": Column(object, "the target's showcase (pre-registered) state as 0/1 characters; empty if none"),
+    "recipe_info": Column(object, "what the recipe recorded: showcase state, Phi-threshold sampler draws (JSON)"),
 })
 
 
@@ -107,11 +110,13 @@ def systems_table(systems: list[StudySystem]) -> xr.Dataset:
         "labels": [canonical_json(list(s.substrate.labels)) for s in systems],
         "substrate": [canonical_json(s.substrate.to_dict()) for s in systems],
         "cycle_length": [s.cycle_length for s in systems],
-        "verified": [s.kind == "target" or bool(s.verification.get("equivalent")) for s in systems],
+        "verified": [s.kind == "target" or s.verification.get("equivalent") is True for s in systems],
         "verification": [canonical_json({k: v for k, v in s.verification.items() if k != "seconds"}) for s in systems],
         "unit_roles": [canonical_json(s.unit_roles) for s in systems],
         "target_units": [canonical_json(s.target_units) for s in systems],
         "settle": [s.settle for s in systems],
+        "showcase_state": [bits(s.info["state"]) if "state" in s.info else "" for s in systems],
+        "recipe_info": [canonical_json(s.info) for s in systems],
     }
     ds = dataset(SYSTEMS, values, {"system": strings([s.id for s in systems])})
     ds["system"].attrs["description"] = "stable system id derived from recipe, parameters and seed"
@@ -126,6 +131,8 @@ STATES = Table("state", "every (system, state) analysed, with its candidate plan
     "n_candidates": Column(np.int64, "candidate systems planned for evaluation"),
     "first_candidate": Column(np.int64, "first row of this state's candidates in the candidates table"),
     "complete": Column(bool, "the candidate search was exhaustive (false: bounded, see plan)"),
+    "target_state_reachable": Column(bool, "the target state has a predecessor (false: no cause, undefined; left "
+                                     "out of every claim)"),
     "plan": Column(object, "planner's record of pruned and bounded candidates (JSON)"),
 })
 
@@ -140,6 +147,7 @@ def states_table(states: list[AnalysedState], plan: Plan) -> xr.Dataset:
         "n_candidates": counts,
         "first_candidate": np.concatenate([[0], np.cumsum(counts)[:-1]]) if counts else np.zeros(0),
         "complete": [sp.complete for sp in plan.states],
+        "target_state_reachable": [s.target_reachable for s in states],
         "plan": [sp.record for sp in plan.states],
     }, formalism_coord("state", [s.formalism for s in states]))
 

@@ -30,17 +30,20 @@ class StudySystem:
     unit_roles: Any = None
     target_units: Any = None
     settle: int = 0  # ticks before the run from an encoding joins its cycle (the ring computer's loaded state)
+    info: dict[str, Any] = field(default_factory=dict)  # target's showcase "state" and "sampler" record
 
 
 @dataclass(frozen=True)
 class AnalysedState:
-    """A state of a system to analyse under one formalism, with the target state it encodes and its phase."""
+    """A state of a system to analyse under one formalism, with the target state it encodes, its phase, and the
+    target state's reachability."""
 
     system: str
     state: State
     target_state: State
     phase: int
     formalism: str  # the formalism's label
+    target_reachable: bool = True
 
 
 @dataclass(frozen=True)

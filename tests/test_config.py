@@ -23,18 +23,24 @@ def write(tmp_path: Path, text: str) -> Path:
     return p
 
 
-@pytest.mark.parametrize("name", ["quickstart.yaml", "computer-vs-target.yaml"])
+@pytest.mark.parametrize("name", ["quickstart.yaml", "computer-vs-target.yaml", "flagship-quick.yaml"])
 def test_shipped_configs_validate(name):
     cfg = load_config(REPO / "configs" / name)
     assert cfg.families
 
 
-def test_flagship_has_pqrs_and_ten_random_targets_with_three_implementations():
+def test_full_study_has_100_targets_per_size_each_with_a_computer():
     cfg = load_config(REPO / "configs" / "computer-vs-target.yaml")
-    fams = {f.recipe: f for f in cfg.families}
-    assert len(fams["random"].seed_list()) == 10 and fams["random"].params["n"] == 4
+    per_size: dict[int, int] = {}
     for f in cfg.families:
-        assert sorted(i.kind for i in f.implementations) == ["computer", "copy", "unfolding"]
+        n = f.params.get("n", f.params.get("base_params", {}).get("n"))
+        if n is not None and f.phases is None:
+            per_size[n] = per_size.get(n, 0) + len(f.seed_list())
+        assert "computer" in [i.kind for i in f.implementations]
+    assert sorted(per_size) == [3, 4, 5] and min(per_size.values()) >= 100
+    assert {f.name: f.phases for f in cfg.families}["pqrs"] == "all"
+    noise = sorted(f.params["noise"] for f in cfg.families if f.params.get("noise"))
+    assert noise == [0.01, 0.05, 0.1]
 
 
 def test_quickstart_has_a_reference_network():

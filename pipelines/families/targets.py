@@ -9,6 +9,8 @@ Recipes (see :data:`RECIPES`):
 - ``random``: random Boolean network, n units with k inputs each.
 - ``eca``: elementary cellular-automaton ring (Wolfram rule, width).
 - ``yeast``: the fission-yeast cell-cycle network (:mod:`.yeast`).
+- ``permutation``, ``dense``, ``phi-threshold``: targets that integrate
+  (:mod:`.integrating`).
 
 Every recipe takes ``noise`` (default 0): each unit's output is flipped with
 that probability (only for deterministic systems). Parameters are validated
@@ -214,6 +216,8 @@ def _coerce(recipe: str, key: str, value: Any, default: Any) -> Any:
             if not isinstance(value, bool):
                 raise ValueError
             return value
+        if key == "state" and value != "random":  # chosen state of a sampler: bits
+            return [int(b) for b in value]
         if key == "gates":
             gates = [str(g).upper() for g in value]
             bad = sorted(set(gates) - set(DEFAULT_GATES) - {"NAND", "NOR", "XNOR"})
@@ -253,3 +257,9 @@ def make_target(recipe: str, params: Mapping[str, Any] | None = None, seed: int 
     if "content_hash" in info:
         identity["content"] = info["content_hash"]
     return Target(content_id(name, identity), recipe, norm, int(seed), substrate, info)
+
+
+# Registered last: these recipes build on make_target.
+from pipelines.families.integrating import RECIPES as _INTEGRATING  # noqa: E402
+
+RECIPES.update(_INTEGRATING)

@@ -70,6 +70,7 @@ class Implementation:
     verification: dict[str, Any] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     settle: int = 0
+    nominal: Substrate | None = field(default=None, repr=False)  # noise-free substrate of a noisy implementation
 
     def encode(self, target_state: Sequence[int]) -> tuple[int, ...]:
         """The implementation state that represents ``target_state``."""
@@ -82,8 +83,11 @@ class Implementation:
 
 
 def run(impl: Implementation, target_states: np.ndarray, ticks: int) -> list[np.ndarray]:
-    """The implementation's states at ticks 0..``ticks`` from ``encode(target_states)``."""
-    stepper = Stepper(impl.substrate, impl.driven_units)
+    """The implementation's states at ticks 0..``ticks`` from ``encode(target_states)``.
+
+    A noisy implementation follows its nominal (noise-free) trajectory.
+    """
+    stepper = Stepper(impl.nominal or impl.substrate, impl.driven_units)
     x = impl.encoder(target_states)
     drive = impl.driver(target_states) if impl.driver is not None else None
     out = [x]

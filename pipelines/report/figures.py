@@ -195,3 +195,29 @@ def target_structure(
         right.axis("off")
     fig.suptitle(title)
     return save(fig, out_dir, "target_structure")
+
+
+def scaling(ratios: pd.DataFrame, formalism: str, out_dir: Path) -> Path:
+    """The computer's largest per-complex Phi against n (all analysed phases), beside the target's Phi distribution."""
+    df = ratios[(ratios["formalism"] == formalism) & ratios["reachable"].astype(bool)]
+    sizes = sorted(df["n"].unique())
+    fig, ax = plt.subplots(figsize=(max(4.5, 1.6 * len(sizes) + 2), 3.8))
+    rng = np.random.default_rng(0)
+    for x, n in enumerate(sizes):
+        g = df[df["n"] == n]
+        for dx, column, kind in ((-0.2, "target_Phi", "target"), (0.2, "computer_Phi", "computer")):
+            y = g[column].to_numpy(dtype=float)
+            y = y[~np.isnan(y)]
+            if not y.size:
+                continue
+            ax.boxplot([y], positions=[x + dx], widths=0.3, showfliers=False, medianprops={"color": "black"})
+            ax.scatter(x + dx + rng.uniform(-0.1, 0.1, y.size), y, s=10, alpha=0.5, color=KIND_COLORS[kind],
+                       edgecolors="none", zorder=3, label=kind if x == 0 else None)
+        ax.annotate(f"{len(g)} pairs", (x, 1.0), xycoords=("data", "axes fraction"), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(sizes)), [f"n = {n}" for n in sizes])
+    ax.set_yscale("symlog", linthresh=1)
+    ax.set_ylim(-0.2, max(ax.get_ylim()[1], 1.0) * 1.5)
+    ax.set_ylabel("largest per-complex Phi (computer: over its analysed phases)")
+    ax.set_title(f"computer vs target, by target size ({formalism})", fontsize=10, pad=14)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return save(fig, out_dir, "scaling")

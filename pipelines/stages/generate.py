@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,9 @@ import numpy as np
 
 from iitcore import Substrate
 from pipelines.config import ConfigError, Family, StudyConfig
-from pipelines.families import FamilyError, VerificationError, check_implementation, implement, make_target, simulate
+from pipelines.families import (
+    FamilyError, VerificationError, check_implementation, implement, make_target, reachability, simulate,
+)
 from pipelines.work import AnalysedState, StudySystem
 
 
@@ -77,7 +78,8 @@ def generate(cfg: StudyConfig, source: str = "<config>") -> tuple[list[StudySyst
             targets[target.id] = target
             systems.append(
                 StudySystem(target.id, fam.name, "target", target.id, target.recipe, dict(target.params),
-                       int(target.seed), target.substrate)
+                       int(target.seed), target.substrate,
+                       info={k: v for k, v in target.info.items() if k in ("state", "sampler")})
             )
             for spec, impl in family_impls:
                 impls[impl.id] = impl
@@ -120,13 +122,9 @@ def require_gates(systems: list[StudySystem], source: str) -> None:
 
 
 def reachable_states(substrate: Substrate) -> list[tuple[int, ...]]:
-    """States with positive probability after one update from some state."""
-    tpm = substrate.tpm()
-    found: set[tuple[int, ...]] = set()
-    for row in tpm:
-        choices = [(0, 1) if 0.0 < p < 1.0 else ((1,) if p == 1.0 else (0,)) for p in row]
-        found.update(itertools.product(*choices))
-    return sorted(found, key=lambda s: s[::-1])
+    """States with positive probability after one update from some state (little-endian order)."""
+    mask = reachability.reachable(substrate)
+    return [s for s, ok in zip(all_states(substrate.n), mask) if ok]
 
 
 def all_states(n: int) -> list[tuple[int, ...]]:
@@ -134,10 +132,14 @@ def all_states(n: int) -> list[tuple[int, ...]]:
     return [tuple(int(b) for b in row) for row in simulate.all_states(n)]
 
 
-def target_states(fam: Family, substrate: Substrate) -> list[tuple[int, ...]]:
-    """The target states a family's config selects for one target."""
+def target_states(fam: Family, substrate: Substrate, showcase: list[int] | None = None) -> list[tuple[int, ...]]:
+    """The target states a family's config selects for one target (``showcase``: the recipe's state, if any)."""
     sel = fam.states
     n = substrate.n
+    if sel.select == "showcase":
+        if showcase is None:
+            raise ConfigError(f"family {fam.name}: states select: showcase, but recipe {fam.recipe!r} has no showcase state")
+        return [tuple(int(b) for b in showcase)]
     if sel.select == "given":  # lengths checked by validate_study
         return [tuple(s) for s in sel.values]
     if sel.select == "all":
@@ -158,20 +160,23 @@ def analysed_states(
     """Every (system, state) pair to analyse, in system order, once per formalism (formalisms outermost)."""
     families = {f.name: f for f in cfg.families}
     per_target = {
-        t.id: target_states(families[s.family], t.substrate)
+        t.id: target_states(families[s.family], t.substrate, t.info.get("state"))
         for s in systems
         if s.kind == "target"
         for t in [targets[s.id]]
     }
+    reach = {t: reachability.reachable(targets[t].substrate) for t in per_target}
     out: list[AnalysedState] = []
     for f in cfg.analysis.formalism_values():
         for s in systems:
             for ts in per_target[s.target_id]:
+                ok = bool(reach[s.target_id][reachability.index_of(ts)])
                 if s.kind == "target":
-                    out.append(AnalysedState(s.id, ts, ts, 0, f.label))
+                    out.append(AnalysedState(s.id, ts, ts, 0, f.label, ok))
                     continue
                 impl = impls[s.id]
-                phases = impl.phase_states(ts) if cfg.analysis.phases == "all" else [impl.encode(ts)]
+                phases_of = families[s.family].phases or cfg.analysis.phases
+                phases = impl.phase_states(ts) if phases_of == "all" else [impl.encode(ts)]
                 for phase, st in enumerate(phases):
-                    out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase, f.label))
+                    out.append(AnalysedState(s.id, tuple(int(b) for b in st), ts, phase, f.label, ok))
     return out
