@@ -48,7 +48,8 @@ def write_report(store: Store, out_dir: str | Path | None = None, formalism: str
     pairs = frames.pair_frame(t, cxf, sf, audit)
     summary = frames.family_summary(sf, cxf, pairs)
     kinds = frames.kind_order(sf["kind"])
-    ct = claims_section.claim_tables([t])
+    # the claims and their sensitivity panel span every formalism in the store (one view each)
+    ct = claims_section.claim_tables([t] + [frames.load(store, f) for f in t.formalisms if f != t.formalism])
     fig_dir = out / "figures"
     figs = {
         "phi_s by kind": figures.phi_by_kind(sf, cxf, kinds, fig_dir),
