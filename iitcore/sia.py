@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from iitcore.ces import CES, candidate_distinctions, cause_effect_structure, max_big_phi, states_of
 from iitcore.errors import StateUnreachableError
@@ -420,11 +422,9 @@ def _partition(units: tuple[int, ...], key: int, k: int, normalization: float) -
 
 # ------------------------------------------------------------- public API
 def _strongly_connected(cm: np.ndarray) -> bool:
-    k = len(cm)
-    reach = cm.astype(bool) | np.eye(k, dtype=bool)
-    for _ in range(max(1, k.bit_length())):
-        reach = reach | ((reach.astype(np.int64) @ reach.astype(np.int64)) > 0)
-    return bool(reach.all())
+    """Whether the system's connectivity matrix is one strongly connected component."""
+    n_components, _ = connected_components(csr_matrix(cm), directed=True, connection="strong")
+    return n_components == 1
 
 
 def _null(system: System, labels: str, reasons: tuple[str, ...], f: Formalism, info: _Information | None = None) -> SIA:
