@@ -212,18 +212,14 @@ def fill_sia(cols: dict[str, np.ndarray], i: int, r: iitcore.SIA) -> None:
     cols["reasons"][i] = ",".join(r.reasons)
     cols["unresolved_tie"][i] = r.unresolved_tie or ""
     ties: dict[str, Any] = {k: v for k, v in r.ties.items() if v}
-    if r.cause_state is not None:
-        cols["cause_state"][i] = bits(r.cause_state.state)
-        cols["cause_ii"][i] = r.cause_state.ii
-        cols["cause_i_diff"][i] = np.nan if r.cause_state.i_diff is None else r.cause_state.i_diff
-        if r.cause_state.ties:
-            ties["cause_states"] = r.cause_state.ties
-    if r.effect_state is not None:
-        cols["effect_state"][i] = bits(r.effect_state.state)
-        cols["effect_ii"][i] = r.effect_state.ii
-        cols["effect_i_diff"][i] = np.nan if r.effect_state.i_diff is None else r.effect_state.i_diff
-        if r.effect_state.ties:
-            ties["effect_states"] = r.effect_state.ties
+    for side, specified in (("cause", r.cause_state), ("effect", r.effect_state)):
+        if specified is None:
+            continue
+        cols[f"{side}_state"][i] = bits(specified.state)
+        cols[f"{side}_ii"][i] = specified.ii
+        cols[f"{side}_i_diff"][i] = np.nan if specified.i_diff is None else specified.i_diff
+        if specified.ties:
+            ties[f"{side}_states"] = specified.ties
     if r.partition is not None:
         cols["mip"][i] = canonical_json(r.partition)
     if ties:
